@@ -1,0 +1,92 @@
+"""One settings object for every process, read from the environment (prefix ``VF_``).
+
+Defaults describe the embedded stack on this machine; anything pointing at a user's
+own Kafka or Temporal is a matter of setting ``VF_KAFKA_BOOTSTRAP`` or
+``VF_TEMPORAL_ADDRESS`` (and ``VF_MANAGE_KAFKA=false`` / ``VF_MANAGE_TEMPORAL=false`` so
+``make up`` leaves them alone).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+REPO_DIR = PACKAGE_DIR.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="VF_", env_file=".env", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    state_dir: Path = REPO_DIR / ".state"
+
+    # Temporal
+    temporal_address: str = "127.0.0.1:7233"
+    temporal_ui_port: int = 8233
+    temporal_namespace: str = "default"
+    task_queue: str = "verdictflow"
+    manage_temporal: bool = True
+
+    # Kafka
+    kafka_bootstrap: str = "127.0.0.1:9092"
+    kafka_controller_port: int = 9093
+    manage_kafka: bool = True
+
+    # Read model
+    database_url: str = ""
+
+    # Task API
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+    api_token_ttl_minutes: int = 8 * 60
+
+    # Configuration files (policy and reference data are data, versioned, not constants)
+    policy_file: Path = PACKAGE_DIR / "config" / "eligibility-policy-v1.json"
+    partnerships_file: Path = PACKAGE_DIR / "config" / "partnerships.json"
+
+    # How long the case waits for a housing organisation's receipt before sending again.
+    receipt_timeout_seconds: int = 3600
+
+    log_level: str = "INFO"
+    log_file: Path | None = None
+
+    @model_validator(mode="after")
+    def _derive(self) -> "Settings":
+        self.state_dir = self.state_dir.resolve()
+        if not self.database_url:
+            self.database_url = f"sqlite:///{self.state_dir / 'verdictflow.db'}"
+        return self
+
+    @property
+    def keys_dir(self) -> Path:
+        return self.state_dir / "keys"
+
+    @property
+    def temporal_host(self) -> str:
+        return self.temporal_address.rsplit(":", 1)[0]
+
+    @property
+    def temporal_port(self) -> int:
+        return int(self.temporal_address.rsplit(":", 1)[1])
+
+    @property
+    def kafka_port(self) -> int:
+        return int(self.kafka_bootstrap.split(",")[0].rsplit(":", 1)[1])
+
+    @property
+    def api_url(self) -> str:
+        return f"http://{self.api_host}:{self.api_port}"
+
+    @property
+    def temporal_ui_url(self) -> str:
+        return f"http://{self.temporal_host}:{self.temporal_ui_port}"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
