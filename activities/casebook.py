@@ -1,0 +1,174 @@
+"""Activities that keep the read model and ``case.events.v1`` in step with the workflow.
+
+Idempotent on ``(case_id, seq)``: a stage change retried after it was written is neither
+written nor published twice with a different identity (the event id is derived from it).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from datetime import date
+
+from temporalio import activity
+
+from activities.deps import Deps
+from verdictflow.domain.case import CaseTerms
+from verdictflow.domain.cloudevents import cloud_event
+from verdictflow.domain.topics import CASE_EVENTS, CASE_STAGE_CHANGED
+from verdictflow.readmodel import CaseRecord, Task, session, utcnow
+
+
+@dataclass
+class StageChange:
+    case_id: str
+    seq: int
+    stage: str
+    at: str
+    police_district: str | None = None
+    partnership_id: str | None = None
+    area_id: str | None = None
+    housing_org_id: str | None = None
+    person_ref: str | None = None
+    eligibility: str | None = None
+    policy_version: str | None = None
+    outcome: str | None = None
+    rules_failed: list[str] = field(default_factory=list)
+
+
+@dataclass
+class TaskOpening:
+    task_id: str
+    case_id: str
+    kind: str
+    org_id: str
+    due_on: str
+    sealed_disclosure: str | None = None
+
+
+@dataclass
+class TaskClosing:
+    task_id: str
+    status: str  # done | withdrawn
+    outcome: str | None = None
+    decided_by: str | None = None
+
+
+@dataclass
+class DeadlineNotice:
+    case_id: str
+    task_id: str
+    org_id: str
+    kind: str  # reminder | deadline_missed
+    due_on: str
+    at: str
+
+
+CASE_DEADLINE = {
+    "reminder": "dk.tryghed.case.decision-reminder.v1",
+    "deadline_missed": "dk.tryghed.case.decision-overdue.v1",
+}
+
+
+class CaseBookActivities:
+    def __init__(self, deps: Deps) -> None:
+        self.deps = deps
+        self.db = deps.settings.database_url
+
+    @activity.defn(name="case_terms")
+    async def case_terms(self) -> CaseTerms:
+        p = self.deps.policy
+        return CaseTerms(
+            policy_version=p.version,
+            await_finality=p.await_finality,
+            decision_deadline_days=p.decision_deadline_days,
+            reminder_days=list(p.reminder_days),
+            reentry_block_years=p.reentry_block_years,
+            receipt_timeout_seconds=self.deps.settings.receipt_timeout_seconds,
+        )
+
+    @activity.defn(name="record_stage")
+    async def record_stage(self, change: StageChange) -> None:
+        await asyncio.to_thread(self._upsert_case, change)
+        data = {
+            "case_id": change.case_id,
+            "seq": change.seq,
+            "stage": change.stage,
+            "police_district": change.police_district,
+            "partnership_id": change.partnership_id,
+            "area_id": change.area_id,
+            "housing_org_id": change.housing_org_id,
+            "eligibility": change.eligibility,
+            "policy_version": change.policy_version,
+            "outcome": change.outcome,
+            "rules_failed": change.rules_failed,
+        }
+        event = cloud_event(
+            type=CASE_STAGE_CHANGED,
+            subject=change.case_id,
+            data=data,
+            time=change.at,
+            idempotency_key=f"{change.case_id}:stage:{change.seq}",
+        )
+        await self.deps.publisher.publish(CASE_EVENTS, change.case_id, event)
+
+    def _upsert_case(self, change: StageChange) -> None:
+        with session(self.db) as s:
+            row = s.get(CaseRecord, change.case_id)
+            if row is None:
+                row = CaseRecord(case_id=change.case_id, stage=change.stage)
+            elif row.stage_seq >= change.seq:
+                return  # an older or repeated change
+            for name in ("stage", "police_district", "partnership_id", "area_id",
+                         "housing_org_id", "person_ref", "eligibility", "policy_version",
+                         "outcome"):
+                value = getattr(change, name)
+                if value is not None:
+                    setattr(row, name, value)
+            row.stage_seq = change.seq
+            row.updated_at = utcnow()
+            s.add(row)
+            s.commit()
+
+    @activity.defn(name="open_task")
+    async def open_task(self, t: TaskOpening) -> None:
+        def write() -> None:
+            with session(self.db) as s:
+                if s.get(Task, t.task_id) is not None:
+                    return
+                s.add(Task(task_id=t.task_id, case_id=t.case_id, kind=t.kind, org_id=t.org_id,
+                           due_on=date.fromisoformat(t.due_on),
+                           sealed_disclosure=t.sealed_disclosure))
+                s.commit()
+
+        await asyncio.to_thread(write)
+
+    @activity.defn(name="close_task")
+    async def close_task(self, c: TaskClosing) -> None:
+        def write() -> None:
+            with session(self.db) as s:
+                task = s.get(Task, c.task_id)
+                if task is None or task.status != "open":
+                    return
+                task.status = c.status
+                task.outcome = c.outcome
+                task.decided_by = c.decided_by
+                task.decided_at = utcnow()
+                s.add(task)
+                s.commit()
+
+        await asyncio.to_thread(write)
+
+    @activity.defn(name="notify_deadline")
+    async def notify_deadline(self, n: DeadlineNotice) -> None:
+        event = cloud_event(
+            type=CASE_DEADLINE[n.kind],
+            subject=n.case_id,
+            data={"case_id": n.case_id, "task_id": n.task_id, "org_id": n.org_id,
+                  "due_on": n.due_on},
+            time=n.at,
+            idempotency_key=f"{n.task_id}:{n.kind}:{n.at[:10]}",
+        )
+        await self.deps.publisher.publish(CASE_EVENTS, n.case_id, event)
+
+

@@ -1,0 +1,132 @@
+"""Sealing a disclosure to the receiving housing organisation, publishing and retracting it.
+
+Sealing and publishing are separate activities: the sealed object is kept in the
+workflow's history, so a re-publication after a missing receipt sends the very same
+bytes under the same event id (the gateway acts once per disclosure id).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from temporalio import activity
+
+from activities.deps import Deps
+from verdictflow.domain.cloudevents import cloud_event
+from verdictflow.domain.policy import EligibilityDecision
+from verdictflow.domain.sealing import seal_disclosure
+from verdictflow.domain.topics import DISCLOSURE_RETRACTED, DISCLOSURE_SEALED, HOUSING_DISCLOSURES
+from verdictflow.domain.verdict import Verdict
+
+
+@dataclass
+class SealRequest:
+    case_id: str
+    disclosure_id: str
+    verdict: Verdict
+    decision: EligibilityDecision
+    decision_due_on: str
+
+
+@dataclass
+class PublishRequest:
+    case_id: str
+    org_id: str
+    sealed: dict[str, str]
+    at: str
+
+
+@dataclass
+class RetractRequest:
+    case_id: str
+    disclosure_id: str
+    org_id: str
+    reason: str
+    at: str
+
+
+def disclosure_content(req: SealRequest) -> dict[str, Any]:
+    """Only what the housing organisation needs to decide on the lease (data minimisation)."""
+    v, d = req.verdict, req.decision
+    return {
+        "case_id": req.case_id,
+        "disclosure_id": req.disclosure_id,
+        "legal_basis": "Almenboligloven § 63 d",
+        "verdict": {
+            "verdict_id": v.verdict_id,
+            "court": v.court,
+            "case_reference": v.case_reference,
+            "decided_on": v.decided_on,
+            "final": v.final,
+        },
+        "person": asdict(v.person),
+        "offences": [asdict(o) for o in v.offences],
+        "sentence": asdict(v.sentence),
+        "crime_scene": asdict(v.crime_scene),
+        "assessment": {
+            "policy_version": d.policy_version,
+            "outcome": d.outcome,
+            "rules": [asdict(r) for r in d.rules],
+        },
+        "housing": {
+            "housing_org_id": d.housing_org_id,
+            "department_id": d.department_id,
+            "area_id": d.area_id,
+            "partnership_id": d.partnership_id,
+        },
+        "decision_due_on": req.decision_due_on,
+    }
+
+
+class DisclosureActivities:
+    def __init__(self, deps: Deps) -> None:
+        self.deps = deps
+
+    @activity.defn(name="seal_disclosure")
+    async def seal(self, req: SealRequest) -> dict[str, str]:
+        org_id = req.decision.housing_org_id
+        if org_id is None:
+            raise ValueError("an eligible decision names the receiving housing organisation")
+        org = self.deps.keys.org_keys(org_id)
+        signer_kid, signer = self.deps.keys.platform_signing()
+        sealed = seal_disclosure(
+            disclosure_content(req),
+            disclosure_id=req.disclosure_id,
+            case_id=req.case_id,
+            recipient_org=org_id,
+            recipient_key_id=org.encryption_key_id,
+            recipient_public=org.encryption.public_key(),
+            signer=signer,
+            signer_key_id=signer_kid,
+        )
+        return sealed.to_dict()
+
+    @activity.defn(name="publish_disclosure")
+    async def publish(self, req: PublishRequest) -> None:
+        # Idempotent on the disclosure id: the event id derives from it.
+        event = cloud_event(
+            type=DISCLOSURE_SEALED,
+            subject=req.case_id,
+            data=req.sealed,
+            time=req.at,
+            idempotency_key=f"disclosure:{req.sealed['disclosure_id']}",
+        )
+        await self.deps.publisher.publish(HOUSING_DISCLOSURES, req.org_id, event)
+
+    @activity.defn(name="retract_disclosure")
+    async def retract(self, req: RetractRequest) -> None:
+        event = cloud_event(
+            type=DISCLOSURE_RETRACTED,
+            subject=req.case_id,
+            data={
+                "disclosure_id": req.disclosure_id,
+                "case_id": req.case_id,
+                "recipient_org": req.org_id,
+                "reason": req.reason,
+                "instruction": "delete",
+            },
+            time=req.at,
+            idempotency_key=f"retraction:{req.disclosure_id}",
+        )
+        await self.deps.publisher.publish(HOUSING_DISCLOSURES, req.org_id, event)

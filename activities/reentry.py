@@ -1,0 +1,83 @@
+"""Placing and lifting re-entry blocks: the read model and ``housing.reentry-blocks.v1``.
+
+Idempotent on the block id: the row is an upsert and the event id derives from
+``block_id`` + placed/lifted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import date
+
+from temporalio import activity
+
+from activities.deps import Deps
+from verdictflow.domain.case import BlockInput
+from verdictflow.domain.cloudevents import cloud_event
+from verdictflow.domain.topics import BLOCK_LIFTED, BLOCK_PLACED, REENTRY_BLOCKS
+from verdictflow.readmodel import ReentryBlockRecord, session
+
+
+@dataclass
+class BlockLifting:
+    block: BlockInput
+    reason: str
+    lifted_on: str
+    at: str
+
+
+def _block_data(b: BlockInput) -> dict[str, str | None]:
+    return {
+        "block_id": b.block_id,
+        "case_id": b.case_id,
+        "area_id": b.area_id,
+        "partnership_id": b.partnership_id,
+        "housing_org_id": b.housing_org_id,
+        "person_ref": b.person_ref,
+        "placed_on": b.placed_on,
+        "expires_on": b.expires_on,
+    }
+
+
+class ReentryActivities:
+    def __init__(self, deps: Deps) -> None:
+        self.deps = deps
+        self.db = deps.settings.database_url
+
+    @activity.defn(name="place_block")
+    async def place_block(self, b: BlockInput) -> None:
+        def write() -> None:
+            with session(self.db) as s:
+                if s.get(ReentryBlockRecord, b.block_id) is None:
+                    s.add(ReentryBlockRecord(
+                        block_id=b.block_id, case_id=b.case_id, area_id=b.area_id,
+                        person_ref=b.person_ref, placed_on=date.fromisoformat(b.placed_on),
+                        expires_on=date.fromisoformat(b.expires_on)))
+                    s.commit()
+
+        await asyncio.to_thread(write)
+        event = cloud_event(type=BLOCK_PLACED, subject=b.case_id, data=_block_data(b),
+                            time=activity.info().started_time.isoformat(),
+                            idempotency_key=f"{b.block_id}:placed")
+        await self.deps.publisher.publish(REENTRY_BLOCKS, b.area_id, event)
+
+    @activity.defn(name="lift_block")
+    async def lift_block(self, lift: BlockLifting) -> None:
+        b = lift.block
+
+        def write() -> None:
+            with session(self.db) as s:
+                row = s.get(ReentryBlockRecord, b.block_id)
+                if row is not None and row.status == "active":
+                    row.status = "lifted"
+                    row.lifted_on = date.fromisoformat(lift.lifted_on)
+                    row.lift_reason = lift.reason
+                    s.add(row)
+                    s.commit()
+
+        await asyncio.to_thread(write)
+        data = {**_block_data(b), "lifted_on": lift.lifted_on, "reason": lift.reason}
+        event = cloud_event(type=BLOCK_LIFTED, subject=b.case_id, data=data, time=lift.at,
+                            idempotency_key=f"{b.block_id}:lifted")
+        await self.deps.publisher.publish(REENTRY_BLOCKS, b.area_id, event)

@@ -1,0 +1,115 @@
+"""The read model: cases, human tasks, re-entry blocks and the audit log.
+
+Temporal holds the truth of every case; these tables are what the task API and
+operators query. Rows carry ids, stages and pseudonyms; the one thing of substance, a
+task's disclosure, is stored sealed to the housing organisation, exactly as published.
+Every write is an upsert keyed on a natural id, so a retried activity writes once.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from functools import lru_cache
+
+from sqlalchemy import event
+from sqlmodel import Field, Session, SQLModel, create_engine, select
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class CaseRecord(SQLModel, table=True):
+    __tablename__ = "cases"
+    case_id: str = Field(primary_key=True)
+    stage: str
+    police_district: str | None = None
+    partnership_id: str | None = None
+    area_id: str | None = None
+    housing_org_id: str | None = None
+    person_ref: str | None = Field(default=None, index=True)
+    eligibility: str | None = None
+    policy_version: str | None = None
+    outcome: str | None = None
+    stage_seq: int = 0
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class Task(SQLModel, table=True):
+    __tablename__ = "tasks"
+    task_id: str = Field(primary_key=True)
+    case_id: str = Field(index=True)
+    kind: str  # "decision" (housing organisation) or "review" (police district)
+    org_id: str = Field(index=True)
+    status: str = "open"  # open | done | withdrawn
+    created_at: datetime = Field(default_factory=utcnow)
+    due_on: date | None = None
+    sealed_disclosure: str | None = None  # JSON of SealedDisclosure, ciphertext only
+    outcome: str | None = None
+    decided_by: str | None = None
+    decided_at: datetime | None = None
+
+
+class ReentryBlockRecord(SQLModel, table=True):
+    __tablename__ = "reentry_blocks"
+    block_id: str = Field(primary_key=True)
+    case_id: str = Field(index=True)
+    area_id: str = Field(index=True)
+    person_ref: str = Field(index=True)
+    placed_on: date
+    expires_on: date
+    status: str = "active"  # active | lifted
+    lifted_on: date | None = None
+    lift_reason: str | None = None
+
+
+class AuditEntry(SQLModel, table=True):
+    __tablename__ = "audit_log"
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow)
+    actor: str
+    org_id: str | None = None
+    action: str
+    case_id: str | None = None
+    task_id: str | None = None
+
+
+@lru_cache
+def engine_for(url: str):  # noqa: ANN201 - sqlalchemy Engine
+    connect_args = {"check_same_thread": False, "timeout": 30} if url.startswith("sqlite") else {}
+    engine = create_engine(url, connect_args=connect_args)
+    if url.startswith("sqlite"):
+        # Several processes (worker, API, gateways) share the file: WAL lets readers and
+        # one writer work at once.
+        @event.listens_for(engine, "connect")
+        def _pragmas(conn, _record):  # noqa: ANN001
+            cur = conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.close()
+
+    SQLModel.metadata.create_all(engine)
+    return engine
+
+
+def session(url: str) -> Session:
+    return Session(engine_for(url), expire_on_commit=False)
+
+
+def record_audit(url: str, *, actor: str, action: str, org_id: str | None = None,
+                 case_id: str | None = None, task_id: str | None = None) -> None:
+    with session(url) as s:
+        s.add(AuditEntry(actor=actor, action=action, org_id=org_id, case_id=case_id,
+                         task_id=task_id))
+        s.commit()
+
+
+def open_tasks(url: str, org_id: str) -> list[Task]:
+    with session(url) as s:
+        q = select(Task).where(Task.org_id == org_id, Task.status == "open")
+        return list(s.exec(q.order_by(Task.due_on, Task.created_at)))
+
+
+def get_task(url: str, task_id: str) -> Task | None:
+    with session(url) as s:
+        return s.get(Task, task_id)
