@@ -1,0 +1,46 @@
+"""The Temporal worker: hosts the case and re-entry workflows and their activities."""
+
+from __future__ import annotations
+
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from activities.casebook import CaseBookActivities
+from activities.deps import Deps
+from activities.disclosure import DisclosureActivities
+from activities.eligibility import EligibilityActivities
+from activities.reentry import ReentryActivities
+from workflows.case.workflow import VerdictCaseWorkflow
+from workflows.reentry.workflow import ReentryBlockWorkflow
+
+WORKFLOWS = [VerdictCaseWorkflow, ReentryBlockWorkflow]
+
+
+def activities_of(deps: Deps) -> list:
+    book = CaseBookActivities(deps)
+    disclosure = DisclosureActivities(deps)
+    reentry = ReentryActivities(deps)
+    return [
+        book.case_terms, book.record_stage, book.open_task, book.close_task,
+        book.notify_deadline,
+        EligibilityActivities(deps).assess_eligibility,
+        disclosure.seal, disclosure.publish, disclosure.retract,
+        reentry.place_block, reentry.lift_block,
+    ]
+
+
+def build_worker(client: Client, deps: Deps) -> Worker:
+    return Worker(
+        client,
+        task_queue=deps.settings.task_queue,
+        workflows=WORKFLOWS,
+        activities=activities_of(deps),
+    )
+
+
+async def run_worker(client: Client, deps: Deps) -> None:
+    await deps.publisher.start()
+    try:
+        await build_worker(client, deps).run()
+    finally:
+        await deps.publisher.stop()

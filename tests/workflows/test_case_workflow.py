@@ -1,0 +1,208 @@
+"""The case workflow on Temporal's time-skipping test server, activities faked by name."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+import pytest
+from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+from services.worker import WORKFLOWS
+from tests.workflows.fakes import CPR, NAME, FakeActivities, case_input, decision
+from verdictflow.domain.case import DecisionRequest, ReceiptSignal, VerdictSignal
+from verdictflow.domain.topics import VERDICT_FINALIZED, VERDICT_OVERTURNED
+from workflows.case.workflow import VerdictCaseWorkflow
+from workflows.reentry.workflow import ReentryBlockWorkflow
+
+
+async def wait_for_stage(handle: WorkflowHandle, stage: str, timeout: float = 20) -> None:
+    async def poll() -> None:
+        while (await handle.query(VerdictCaseWorkflow.status)).stage != stage:
+            await asyncio.sleep(0.1)
+
+    await asyncio.wait_for(poll(), timeout)
+
+
+def receipt(case_id: str) -> ReceiptSignal:
+    return ReceiptSignal(event_id="evt-receipt", disclosure_id=f"{case_id}-d1", org_id="bbs",
+                         received_at="2026-11-23T10:00:00+00:00", digest="ab" * 32)
+
+
+def terminate(case_id: str, org: str = "bbs", **kw: str) -> DecisionRequest:
+    fields = dict(task_id=f"{case_id}-decision", outcome="terminate",
+                  justification="Grov vold i opgangen; ophævelse efter § 90, stk. 1, nr. 10.",
+                  decided_by="cw-1", org_id=org, termination_date="2026-12-31")
+    fields.update(kw)
+    return DecisionRequest(**fields)
+
+
+async def start(env: WorkflowEnvironment, tq: str, case_id: str, final: bool = True) -> WorkflowHandle:
+    return await env.client.start_workflow(
+        VerdictCaseWorkflow.run, case_input(case_id, final=final), id=case_id, task_queue=tq)
+
+
+async def test_terminated_tenant_is_blocked_until_the_two_years_pass(
+        time_env: WorkflowEnvironment, task_queue: str) -> None:
+    fake = FakeActivities()
+    async with Worker(time_env.client, task_queue=task_queue, workflows=WORKFLOWS,
+                      activities=fake.all()):
+        handle = await start(time_env, task_queue, "case-full")
+        await wait_for_stage(handle, "disclosed")
+        await handle.signal(VerdictCaseWorkflow.receipt_received, receipt("case-full"))
+        await wait_for_stage(handle, "awaiting_decision")
+        accepted = await handle.execute_update(VerdictCaseWorkflow.decide, terminate("case-full"))
+        assert accepted.outcome == "terminate"
+
+        result = await handle.result()  # the test server skips the two years
+
+    assert result.final_stage == "closed"
+    assert fake.stages == ["registered", "eligibility", "disclosed", "awaiting_decision",
+                           "decided", "reentry_blocked", "closed"]
+    assert fake.published == ["case-full-d1"]
+    [block] = fake.blocks
+    assert (block.placed_on, block.expires_on) == ("2026-12-31", "2028-12-31")
+    [lift] = fake.lifts
+    assert lift.reason == "expired" and lift.lifted_on >= "2028-12-31"
+    assert [c.status for c in fake.closed_tasks] == ["done"]
+
+
+async def test_appealed_verdict_waits_for_finality(
+        time_env: WorkflowEnvironment, task_queue: str) -> None:
+    fake = FakeActivities()
+    async with Worker(time_env.client, task_queue=task_queue, workflows=WORKFLOWS,
+                      activities=fake.all()):
+        handle = await start(time_env, task_queue, "case-appeal", final=False)
+        await wait_for_stage(handle, "awaiting_finality")
+        assert fake.published == []
+        await handle.signal(VerdictCaseWorkflow.verdict_changed, VerdictSignal(
+            event_id="evt-final", type=VERDICT_FINALIZED, decided_on="2027-02-01"))
+        await wait_for_stage(handle, "disclosed")
+        assert fake.published == ["case-appeal-d1"]
+        await handle.terminate("test over")
+
+
+async def test_overturn_after_disclosure_retracts(
+        time_env: WorkflowEnvironment, task_queue: str) -> None:
+    fake = FakeActivities()
+    async with Worker(time_env.client, task_queue=task_queue, workflows=WORKFLOWS,
+                      activities=fake.all()):
+        handle = await start(time_env, task_queue, "case-overturn")
+        await wait_for_stage(handle, "disclosed")
+        await handle.signal(VerdictCaseWorkflow.receipt_received, receipt("case-overturn"))
+        await wait_for_stage(handle, "awaiting_decision")
+        overturn = VerdictSignal(event_id="evt-o", type=VERDICT_OVERTURNED, decided_on="2027-03-01")
+        await handle.signal(VerdictCaseWorkflow.verdict_changed, overturn)
+        await handle.signal(VerdictCaseWorkflow.verdict_changed, overturn)  # a duplicate
+        result = await handle.result()
+
+    assert result.final_stage == "retracted"
+    assert fake.retracted == ["case-overturn-d1"]
+    assert [c.status for c in fake.closed_tasks] == ["withdrawn"]
+    assert fake.blocks == []
+
+
+async def test_overturn_lifts_a_placed_block(
+        time_env: WorkflowEnvironment, task_queue: str) -> None:
+    fake = FakeActivities()
+    async with Worker(time_env.client, task_queue=task_queue, workflows=WORKFLOWS,
+                      activities=fake.all()):
+        handle = await start(time_env, task_queue, "case-lift")
+        await wait_for_stage(handle, "disclosed")
+        await handle.signal(VerdictCaseWorkflow.receipt_received, receipt("case-lift"))
+        await wait_for_stage(handle, "awaiting_decision")
+        await handle.execute_update(VerdictCaseWorkflow.decide, terminate("case-lift"))
+        await wait_for_stage(handle, "reentry_blocked")
+        block = time_env.client.get_workflow_handle("reentry-case-lift")
+        assert await block.query(ReentryBlockWorkflow.active) is True
+        await handle.signal(VerdictCaseWorkflow.verdict_changed, VerdictSignal(
+            event_id="evt-o2", type=VERDICT_OVERTURNED, decided_on="2027-03-01"))
+        result = await handle.result()
+
+    assert result.final_stage == "retracted"
+    assert [lift.reason for lift in fake.lifts] == ["overturned"]
+    assert fake.retracted == ["case-lift-d1"]
+
+
+async def test_not_eligible_closes_with_the_failed_rules(
+        time_env: WorkflowEnvironment, task_queue: str) -> None:
+    fake = FakeActivities(eligibility=decision("not_eligible"))
+    async with Worker(time_env.client, task_queue=task_queue, workflows=WORKFLOWS,
+                      activities=fake.all()):
+        handle = await start(time_env, task_queue, "case-no")
+        result = await handle.result()
+    assert result.final_stage == "not_eligible"
+    assert result.reasons == ["offence_qualifies"]
+    assert fake.published == [] and fake.tasks == []
+
+
+@pytest.mark.parametrize(("change", "reason"), [
+    ({"org_id": "another-org"}, "another organisation"),
+    ({"termination_date": None}, "termination_date is required"),
+    ({"outcome": "warn"}, "only given when terminating"),
+    ({"justification": "fordi"}, "justification"),
+    ({"outcome": "evict"}, "outcome must be one of"),
+    ({"task_id": "case-x-decision"}, "no longer open"),
+])
+async def test_invalid_decisions_never_reach_history(
+        time_env: WorkflowEnvironment, task_queue: str, change: dict, reason: str) -> None:
+    fake = FakeActivities()
+    case_id = f"case-invalid-{task_queue}"
+    async with Worker(time_env.client, task_queue=task_queue, workflows=WORKFLOWS,
+                      activities=fake.all()):
+        handle = await start(time_env, task_queue, case_id)
+        await wait_for_stage(handle, "disclosed")
+        await handle.signal(VerdictCaseWorkflow.receipt_received, receipt(case_id))
+        await wait_for_stage(handle, "awaiting_decision")
+        with pytest.raises(WorkflowUpdateFailedError) as err:
+            await handle.execute_update(VerdictCaseWorkflow.decide, terminate(case_id, **change))
+        assert reason in str(err.value.cause)
+        history = await handle.fetch_history()
+        assert not any(e.HasField("workflow_execution_update_accepted_event_attributes")
+                       for e in history.events)
+        assert (await handle.query(VerdictCaseWorkflow.status)).stage == "awaiting_decision"
+        await handle.terminate("test over")
+
+
+async def test_reminders_then_escalation_when_nobody_decides(
+        time_env: WorkflowEnvironment, task_queue: str) -> None:
+    fake = FakeActivities()
+    async with Worker(time_env.client, task_queue=task_queue, workflows=WORKFLOWS,
+                      activities=fake.all()):
+        handle = await start(time_env, task_queue, "case-slow")
+        await wait_for_stage(handle, "disclosed")
+        await handle.signal(VerdictCaseWorkflow.receipt_received, receipt("case-slow"))
+        await wait_for_stage(handle, "awaiting_decision")
+        await time_env.sleep(timedelta(days=15))
+        assert fake.notices == ["reminder", "reminder", "deadline_missed"]
+        await handle.terminate("test over")
+
+
+async def test_missing_receipt_republishes_the_same_disclosure(
+        time_env: WorkflowEnvironment, task_queue: str) -> None:
+    fake = FakeActivities()
+    async with Worker(time_env.client, task_queue=task_queue, workflows=WORKFLOWS,
+                      activities=fake.all()):
+        handle = await start(time_env, task_queue, "case-noreceipt")
+        await wait_for_stage(handle, "disclosed")
+        await time_env.sleep(timedelta(hours=2, minutes=30))
+        assert fake.published == ["case-noreceipt-d1"] * 3
+        await handle.terminate("test over")
+
+
+async def test_history_holds_no_personal_data_in_plaintext(
+        time_env: WorkflowEnvironment, task_queue: str) -> None:
+    fake = FakeActivities()
+    async with Worker(time_env.client, task_queue=task_queue, workflows=WORKFLOWS,
+                      activities=fake.all()):
+        handle = await start(time_env, task_queue, "case-private")
+        await wait_for_stage(handle, "disclosed")
+        history = await handle.fetch_history()
+        await handle.terminate("test over")
+    # Raw protobuf bytes: payload data stands there as written (JSON rendering would base64 it).
+    raw = b"".join(e.SerializeToString() for e in history.events)
+    assert b"p-0123456789abcdef" in raw  # plaintext search attributes are visible to the scan
+    for secret in (CPR, NAME, "vold i opgangen", "Strandesplanaden"):
+        assert secret.encode() not in raw

@@ -1,0 +1,228 @@
+"""``verdictflow``: one command for every process and tool."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Annotated
+
+import typer
+
+from verdictflow.settings import get_settings
+
+app = typer.Typer(help="verdictflow: durable, private follow-up of verdicts (Almenboligloven § 63 d).",
+                  no_args_is_help=True)
+stack_app = typer.Typer(help="The embedded infrastructure: Temporal and Kafka.", no_args_is_help=True)
+services_app = typer.Typer(help="The application services under the supervisor.",
+                           no_args_is_help=True)
+dev_app = typer.Typer(help="Development helpers (embedded default only).", no_args_is_help=True)
+keys_app = typer.Typer(help="Key management.", no_args_is_help=True)
+app.add_typer(stack_app, name="stack")
+app.add_typer(services_app, name="services")
+app.add_typer(dev_app, name="dev")
+app.add_typer(keys_app, name="keys")
+
+
+def _keys():  # noqa: ANN202
+    from verdictflow.keys import keystore_for
+
+    return keystore_for(get_settings())
+
+
+# -- infrastructure ---------------------------------------------------------------
+@stack_app.command("up")
+def stack_up() -> None:
+    """Start Temporal and Kafka (idempotent), create topics and search attributes."""
+    from infra import stack
+
+    try:
+        stack.up(get_settings())
+    except stack.StackError:
+        raise typer.Exit(1) from None
+
+
+@stack_app.command("down")
+def stack_down() -> None:
+    """Stop everything verdictflow started: services, Kafka, Temporal."""
+    from infra import stack
+
+    stack.down(get_settings())
+
+
+@stack_app.command("status")
+def stack_status() -> None:
+    from infra import processes, stack
+
+    settings = get_settings()
+    code = stack.status(settings)
+    for name, pid in processes.running(settings).items():
+        if name not in ("kafka", "temporal"):
+            print(f"✓ {name:<9} pid {pid}")
+    raise typer.Exit(code)
+
+
+@services_app.command("up")
+def services_up() -> None:
+    """Start worker, ingest, gateways and API in the background (idempotent)."""
+    from verdictflow.services import start_services
+
+    start_services(get_settings())
+
+
+@services_app.command("down")
+def services_down() -> None:
+    from verdictflow.services import stop_services
+
+    stop_services(get_settings())
+
+
+# -- long-running services -----------------------------------------------------------
+@app.command()
+def worker() -> None:
+    """Run the Temporal worker (case and re-entry workflows, their activities)."""
+    from activities.deps import Deps
+    from services.worker import run_worker
+    from verdictflow.runtime import serve
+    from verdictflow.temporal import connect
+
+    settings = get_settings()
+
+    async def main() -> None:
+        deps = Deps.build(settings)
+        await run_worker(await connect(settings, deps.keys), deps)
+
+    serve("worker", settings, main)
+
+
+@app.command()
+def ingest() -> None:
+    """Run the Kafka → Temporal ingest (police verdicts and housing receipts)."""
+    from services.ingest.service import run_ingest
+    from verdictflow.runtime import serve
+    from verdictflow.temporal import connect
+
+    settings = get_settings()
+
+    async def main() -> None:
+        keys = _keys()
+        await run_ingest(settings, await connect(settings, keys), keys)
+
+    serve("ingest", settings, main)
+
+
+@app.command()
+def gateway(
+    org: Annotated[list[str] | None, typer.Option(help="Housing organisation id (repeatable).")] = None,
+    all_orgs: Annotated[bool, typer.Option("--all", help="Every organisation in the reference data.")] = False,
+) -> None:
+    """Run the reference housing gateway for one or more organisations."""
+    from services.gateway.service import run_gateways
+    from verdictflow.reference import load_reference
+    from verdictflow.runtime import serve
+
+    settings = get_settings()
+    orgs = list(org or [])
+    if all_orgs:
+        orgs = [o.id for o in load_reference(settings).partnerships.housing_organisations]
+    if not orgs:
+        raise typer.BadParameter("name at least one --org, or --all")
+    serve("gateways" if all_orgs else f"gateway-{orgs[0]}", settings,
+          lambda: run_gateways(settings, orgs, _keys()))
+
+
+@app.command()
+def api() -> None:
+    """Run the task API (FastAPI, OpenAPI at /docs)."""
+    import uvicorn
+
+    from services.api.app import create_app
+    from verdictflow.log import configure
+
+    settings = get_settings()
+    log_file = settings.state_dir / "logs" / "api.json.log"
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    configure("api", settings.log_level, log_file)
+    uvicorn.run(create_app(settings), host=settings.api_host, port=settings.api_port,
+                log_config=None, access_log=False)
+
+
+# -- tools ---------------------------------------------------------------------------
+@app.command()
+def partnerships(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """The partnerships: ids, names, areas (polygons), organisations and departments."""
+    from verdictflow.reference import load_reference
+
+    data = load_reference(get_settings()).partnerships.to_json_dict()
+    if as_json:
+        print(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    for p in data["partnerships"]:
+        print(f"{p['id']}: {p['name']}")
+        for a in p.get("areas", []):
+            print(f"  area {a['id']}: {a['name']}")
+
+
+@app.command("case-id")
+def case_id(verdict_id: str) -> None:
+    """The case id (and workflow id) a verdict id maps to."""
+    from verdictflow.domain.identity import case_id_for
+
+    print(case_id_for(verdict_id, _keys().pseudonym_key()))
+
+
+@dev_app.command("token")
+def dev_token(
+    org: Annotated[str, typer.Option(help="Organisation id the token is scoped to.")],
+    role: Annotated[str, typer.Option()] = "caseworker",
+    subject: Annotated[str | None, typer.Option()] = None,
+) -> None:
+    """Issue a bearer token for the task API (development issuer)."""
+    from services.api.auth import issue_dev_token
+
+    settings = get_settings()
+    if settings.environment == "production":
+        raise typer.BadParameter("development tokens are not issued in production")
+    print(issue_dev_token(settings, _keys(), org, role=role, subject=subject))
+
+
+@keys_app.command("rotate")
+def keys_rotate(
+    codec: Annotated[bool, typer.Option(help="Rotate the payload codec key.")] = False,
+    org: Annotated[str | None, typer.Option(help="Rotate this organisation's keys.")] = None,
+) -> None:
+    """Rotate keys; old codec keys stay available for decryption."""
+    keys = _keys()
+    if codec:
+        print(f"codec primary key is now {keys.rotate_codec_key()}")
+    if org:
+        k = keys.rotate_org_keys(org)
+        print(f"{org}: encryption key {k.encryption_key_id}, signing key {k.signing_key_id}")
+    if not codec and not org:
+        raise typer.BadParameter("say what to rotate: --codec and/or --org ORG")
+
+
+@app.command()
+def send(path: Annotated[str, typer.Argument(help="A JSON file: one CloudEvent or a list.")]) -> None:
+    """Produce police verdict events from a file onto police.verdicts.v1."""
+    from verdictflow.domain.topics import POLICE_VERDICTS
+    from verdictflow.kafka import EventPublisher
+
+    with open(path, encoding="utf-8") as f:
+        events = json.load(f)
+    events = events if isinstance(events, list) else [events]
+
+    async def main() -> None:
+        async with EventPublisher(get_settings()) as pub:
+            for e in events:
+                await pub.publish(POLICE_VERDICTS, str(e.get("subject", "")), e)
+
+    asyncio.run(main())
+    print(f"sent {len(events)} event(s) to {POLICE_VERDICTS}")
+
+
+@app.command()
+def demo() -> None:
+    """Send sample verdicts, let the gateways receipt, decide tasks, print the result."""
+    from verdictflow.demo import run_demo
+
+    raise typer.Exit(asyncio.run(run_demo(get_settings())))
