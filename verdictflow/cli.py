@@ -41,6 +41,14 @@ def stack_up() -> None:
         raise typer.Exit(1) from None
 
 
+@stack_app.command("jars")
+def stack_jars() -> None:
+    """Resolve the Kafka broker jars from Maven Central (infra/kafka/pom.xml)."""
+    from infra import kafka
+
+    print(f"✓ kafka jars in {kafka.ensure_jars(get_settings())}")
+
+
 @stack_app.command("down")
 def stack_down() -> None:
     """Stop everything verdictflow started: services, Kafka, Temporal."""

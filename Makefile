@@ -1,0 +1,49 @@
+# verdictflow: two commands do everything on a fresh machine.
+#   make demo   set up, start the embedded stack and services, run the sample verdicts
+#   make test   set up, run every test (the tests start and stop their own stack)
+
+PYTHON  ?= python3
+VENV    ?= .venv
+PY      := $(VENV)/bin/python
+VF      := $(VENV)/bin/verdictflow
+STAMP   := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+
+export VF_STATE_DIR ?= $(CURDIR)/.state
+
+.PHONY: install jars up down status demo services test unit clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+jars: install
+	$(VF) stack jars
+
+up: install
+	$(VF) stack up
+
+services: up
+	$(VF) services up
+
+down:
+	@if [ -x $(VF) ]; then $(VF) stack down; else echo "nothing to stop (no $(VENV))"; fi
+
+status: install
+	$(VF) stack status
+
+demo: services
+	$(VF) demo
+
+test: jars
+	$(PY) -m pytest -ra
+
+unit: install
+	$(PY) -m pytest -ra tests/unit tests/workflows
+
+clean: down
+	rm -rf $(VENV) .state
