@@ -13,7 +13,8 @@ import asyncio
 from typing import Any
 
 from aiokafka import ConsumerRecord, TopicPartition
-from temporalio.client import Client, WorkflowAlreadyStartedError
+from temporalio.client import Client
+from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.service import RPCError, RPCStatusCode
 

@@ -1,0 +1,78 @@
+"""The FastAPI application: ``create_app`` builds it; nothing connects at import.
+
+Run with ``uvicorn services.api.app:app`` (or ``uvicorn --factory
+services.api.app:create_app``). Temporal is connected at the first decision, not at start.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from services.api import tasks
+from services.api.routes import router
+from verdictflow.keys import keystore_for
+from verdictflow.log import configure, get_logger
+from verdictflow.readmodel import engine_for
+from verdictflow.settings import Settings, get_settings
+
+log = get_logger(__name__)
+
+STATUS_FOR: dict[type[tasks.TaskError], int] = {
+    tasks.TaskNotFound: 404,
+    tasks.TaskNotOpen: 409,
+    tasks.DecisionRejected: 409,
+    tasks.DecisionInvalid: 422,
+    tasks.DisclosureUnreadable: 502,
+    tasks.CaseServiceUnavailable: 503,
+}
+
+
+async def _task_error(_request: Request, exc: Exception) -> JSONResponse:
+    return JSONResponse({"detail": str(exc)}, status_code=STATUS_FOR.get(type(exc), 400))
+
+
+def create_app(settings: Settings | None = None,
+               temporal_client: tasks.UpdateClient | None = None) -> FastAPI:
+    """The task API. ``temporal_client`` is for tests and for a process that already has one."""
+    settings = settings or get_settings()
+    keys = keystore_for(settings)
+    ctx = tasks.ApiContext(settings, keys, tasks.TemporalLink(settings, keys, temporal_client))
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # Tables exist before the first request (the worker may not have run yet).
+        await asyncio.to_thread(engine_for, settings.database_url)
+        log.info("api.started", environment=settings.environment)
+        yield
+
+    app = FastAPI(
+        title="verdictflow task API",
+        summary="Human tasks on verdict cases: inbox, disclosure, decision "
+        "(Almenboligloven § 63 d)",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.state.ctx = ctx
+    app.include_router(router)
+    app.add_exception_handler(tasks.TaskError, _task_error)
+    return app
+
+
+app: FastAPI  # for type checkers: built on first access by __getattr__ below
+
+
+def __getattr__(name: str) -> FastAPI:
+    # ``services.api.app:app`` for uvicorn, built on first access rather than at import, so
+    # importing this module (tests, the CLI) reads no settings and configures no logging.
+    if name != "app":
+        raise AttributeError(name)
+    global app
+    settings = get_settings()
+    configure("api", settings.log_level, settings.log_file)
+    app = create_app(settings)
+    return app

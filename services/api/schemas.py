@@ -1,0 +1,142 @@
+"""Request and response bodies of the task API: the contract other systems integrate against."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+# Kept equal to TASK_OUTCOMES in verdictflow.domain.case (a unit test holds them together);
+# a Literal, not the enums, so the OpenAPI document shows one plain list of values.
+DecisionOutcome = Literal["terminate", "warn", "no_action", "disclose", "no_disclosure"]
+
+
+class TaskSummary(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    task_id: str
+    case_id: str
+    kind: str = Field(description='"decision" (housing organisation) or "review" (police district)')
+    org_id: str
+    status: str = Field(description="open | done | withdrawn")
+    due_on: date | None
+    created_at: datetime
+
+
+class _Open(BaseModel):
+    # Fields the worker adds to a disclosure later still reach the caseworker, who is
+    # its lawful recipient; only the person is closed (see PersonView).
+    model_config = ConfigDict(extra="allow")
+
+
+class AddressView(_Open):
+    street: str
+    postcode: str
+    city: str
+
+
+class PersonView(BaseModel):
+    """The tenant as the caseworker sees them: identified by name and address, CPR masked.
+
+    Unknown fields are dropped, not passed on: a full ``cpr`` can never slip through.
+    """
+
+    name: str
+    cpr_masked: str = Field(examples=["******-**34"])
+    registered_address: AddressView
+
+
+class VerdictView(_Open):
+    verdict_id: str
+    court: str
+    case_reference: str
+    decided_on: str
+    final: bool
+
+
+class OffenceView(_Open):
+    law: str
+    section: str
+    description: str = ""
+
+
+class SentenceView(_Open):
+    kind: str
+    days: int | None = None
+    amount_dkk: int | None = None
+
+
+class CrimeSceneView(_Open):
+    street: str
+    postcode: str
+    city: str
+    lat: float | None = None
+    lon: float | None = None
+
+
+class RuleView(_Open):
+    rule: str
+    passed: bool | None = Field(description="null when the rule could not be decided")
+    explanation: str = ""
+
+
+class AssessmentView(_Open):
+    policy_version: str
+    outcome: str
+    rules: list[RuleView]
+
+
+class HousingView(_Open):
+    housing_org_id: str | None = None
+    department_id: str | None = None
+    area_id: str | None = None
+    partnership_id: str | None = None
+
+
+class DisclosureView(_Open):
+    """The disclosure opened for the caller's organisation."""
+
+    case_id: str
+    disclosure_id: str | None = None
+    legal_basis: str | None = None
+    verdict: VerdictView
+    person: PersonView
+    offences: list[OffenceView]
+    sentence: SentenceView
+    crime_scene: CrimeSceneView
+    assessment: AssessmentView
+    housing: HousingView
+    decision_due_on: str | None = None
+
+
+class TaskDetail(TaskSummary):
+    disclosure: DisclosureView | None = Field(
+        description="null for review tasks, and for tasks withdrawn because the verdict was "
+        "overturned (the organisation must delete what it received)"
+    )
+
+
+class DecisionBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    outcome: DecisionOutcome = Field(
+        description='decision tasks: terminate | warn | no_action; review tasks: '
+        'disclose | no_disclosure'
+    )
+    # The minimum length is the domain's rule (decision_problem), checked with the others.
+    justification: str = Field(max_length=5000)
+    termination_date: date | None = Field(default=None, description="only when terminating")
+
+
+class DecisionResult(BaseModel):
+    case_id: str
+    task_id: str
+    outcome: str
+    stage: str
+
+
+class Problem(BaseModel):
+    """The error body: FastAPI's ``{"detail": ...}``."""
+
+    detail: str

@@ -1,0 +1,262 @@
+"""What the task API does, as plain functions: list, read (open + mask + audit), decide.
+
+Routes only translate HTTP to these calls; the errors below carry the reason the caller
+sees, and ``app.py`` maps each to its status code. Logs carry ids only (task, case, org):
+never disclosure content, names, CPR numbers or a justification.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from fastapi import Request
+from pydantic import ValidationError
+from temporalio.client import WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError
+from temporalio.service import RPCError, RPCStatusCode
+
+from services.api.auth import Principal
+from services.api.schemas import DecisionBody, DisclosureView, TaskDetail, TaskSummary
+from verdictflow.domain.case import (
+    TASK_OUTCOMES,
+    DecisionAccepted,
+    DecisionRequest,
+    OpenTask,
+    decision_problem,
+)
+from verdictflow.domain.identity import InvalidCpr, mask_cpr
+from verdictflow.domain.sealing import SealedDisclosure, SealError, open_disclosure
+from verdictflow.keys import KeyStore
+from verdictflow.log import get_logger
+from verdictflow.readmodel import Task, get_task, open_tasks, record_audit
+from verdictflow.settings import Settings
+from verdictflow.temporal import connect
+
+log = get_logger(__name__)
+
+
+# -- errors the caller sees (status codes in app.py) ----------------------------------
+class TaskError(Exception):
+    """A request the API refuses; ``str(self)`` is the reason given to the caller."""
+
+
+class TaskNotFound(TaskError):
+    """Unknown id or another organisation's task: one answer, so existence does not leak."""
+
+    def __init__(self) -> None:
+        super().__init__("task not found")
+
+
+class TaskNotOpen(TaskError):
+    pass
+
+
+class DecisionInvalid(TaskError):
+    """The decision's content breaks a domain rule (decision_problem)."""
+
+
+class DecisionRejected(TaskError):
+    """The case workflow refused the decision (already decided, no open task, closed)."""
+
+
+class DisclosureUnreadable(TaskError):
+    pass
+
+
+class CaseServiceUnavailable(TaskError):
+    pass
+
+
+# -- context --------------------------------------------------------------------------
+class UpdateHandle(Protocol):
+    async def execute_update(self, update: Any, arg: Any, *, id: str | None = None,
+                             result_type: type | None = None) -> Any: ...
+
+
+class UpdateClient(Protocol):
+    """The part of ``temporalio.client.Client`` the API uses (a fake suffices in tests)."""
+
+    def get_workflow_handle(self, workflow_id: str) -> Any: ...
+
+
+@dataclass
+class TemporalLink:
+    """Connects on first use, not at start: listing and reading tasks only need the
+    database, so they keep working while Temporal is down or still starting."""
+
+    settings: Settings
+    keys: KeyStore
+    client: UpdateClient | None = None
+    _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    async def get(self) -> UpdateClient:
+        async with self._lock:
+            if self.client is None:
+                try:
+                    self.client = await connect(self.settings, self.keys)
+                except Exception as exc:  # noqa: BLE001 - any failure means "not now"
+                    log.warning("temporal.connect_failed", error=type(exc).__name__)
+                    raise CaseServiceUnavailable(
+                        "the case service (Temporal) cannot be reached; try again shortly"
+                    ) from exc
+            return self.client
+
+
+@dataclass
+class ApiContext:
+    settings: Settings
+    keys: KeyStore
+    temporal: TemporalLink
+
+
+def api_context(request: Request) -> ApiContext:
+    ctx: ApiContext = request.app.state.ctx
+    return ctx
+
+
+# -- listing and reading ----------------------------------------------------------------
+def list_open_tasks(ctx: ApiContext, principal: Principal) -> list[TaskSummary]:
+    rows = open_tasks(ctx.settings.database_url, principal.org_id)
+    return [TaskSummary.model_validate(t) for t in rows]
+
+
+def task_for(ctx: ApiContext, principal: Principal, task_id: str) -> Task:
+    task = get_task(ctx.settings.database_url, task_id)
+    if task is None or task.org_id != principal.org_id:
+        raise TaskNotFound()
+    return task
+
+
+def masked_person(person: dict[str, Any]) -> dict[str, Any]:
+    """The person without the CPR number, with only its masked form."""
+    shown = {k: v for k, v in person.items() if k != "cpr"}
+    try:
+        shown["cpr_masked"] = mask_cpr(str(person.get("cpr", "")))
+    except InvalidCpr:
+        shown["cpr_masked"] = "******-****"  # a malformed number is still not shown
+    return shown
+
+
+def open_for_org(keys: KeyStore, org_id: str, sealed_json: str) -> dict[str, Any]:
+    """Opens a stored sealed disclosure with the organisation's key; SealError if untrusted."""
+    try:
+        sealed = SealedDisclosure.from_dict(json.loads(sealed_json))
+    except (ValueError, TypeError) as exc:
+        raise SealError("the stored sealed disclosure is not a sealed-disclosure object") from exc
+    org = keys.org_keys(org_id)
+    return open_disclosure(
+        sealed,
+        recipient_org=org_id,
+        recipient_key_id=org.encryption_key_id,
+        recipient_private=org.encryption,
+        platform_public=keys.platform_signing()[1].public_key(),
+    )
+
+
+def disclosure_view(content: dict[str, Any]) -> DisclosureView:
+    person = content.get("person")
+    shown = {**content, "person": masked_person(person if isinstance(person, dict) else {})}
+    try:
+        return DisclosureView.model_validate(shown)
+    except ValidationError as exc:
+        # The validation message quotes the input (personal data): only field paths go on.
+        where = sorted({".".join(map(str, e["loc"])) for e in exc.errors()})
+        raise SealError(f"the opened disclosure lacks or mistypes: {', '.join(where)}") from None
+
+
+def read_task(ctx: ApiContext, principal: Principal, task_id: str) -> TaskDetail:
+    task = task_for(ctx, principal, task_id)
+    summary = TaskSummary.model_validate(task).model_dump()
+    # Review tasks carry nothing sealed; a withdrawn task's disclosure was retracted
+    # (verdict overturned) and the organisation was told to delete it: not shown again.
+    if task.sealed_disclosure is None or task.status == "withdrawn":
+        return TaskDetail(**summary, disclosure=None)
+
+    ids = {"org_id": principal.org_id, "case_id": task.case_id, "task_id": task.task_id}
+    try:
+        view = disclosure_view(open_for_org(ctx.keys, principal.org_id, task.sealed_disclosure))
+    except SealError as exc:
+        record_audit(ctx.settings.database_url, actor=principal.subject,
+                     action="disclosure.read_failed", **ids)
+        log.warning("disclosure.read_failed", reason=str(exc), **ids)
+        raise DisclosureUnreadable(
+            f"the disclosure could not be opened and is not shown ({exc}); "
+            "the platform operators have been notified through the audit log"
+        ) from exc
+    # Audited before it is returned: if the audit row cannot be written, nothing is shown.
+    record_audit(ctx.settings.database_url, actor=principal.subject, action="disclosure.read",
+                 **ids)
+    log.info("disclosure.read", **ids)
+    return TaskDetail(**summary, disclosure=view)
+
+
+# -- deciding ---------------------------------------------------------------------------
+def decision_request(principal: Principal, task_id: str, body: DecisionBody) -> DecisionRequest:
+    return DecisionRequest(
+        task_id=task_id,
+        outcome=body.outcome,
+        justification=body.justification,
+        decided_by=principal.subject,
+        org_id=principal.org_id,
+        termination_date=body.termination_date.isoformat() if body.termination_date else None,
+    )
+
+
+def update_id(req: DecisionRequest) -> str:
+    """Temporal de-duplicates Updates by id: a client retrying the very same decision (say,
+    after a timeout) gets the first answer back, while a different decision on the same task
+    reaches the validator and is refused. Only a digest: the id shows in Temporal's UI."""
+    fields = [req.task_id, req.outcome, req.justification, req.decided_by, req.org_id,
+              req.termination_date or ""]
+    digest = hashlib.sha256("\x1f".join(fields).encode()).hexdigest()[:24]
+    return f"decide-{req.task_id}-{digest}"
+
+
+def _open_task(task: Task) -> OpenTask:
+    return OpenTask(task.task_id, task.kind, task.org_id,
+                    task.due_on.isoformat() if task.due_on else "")
+
+
+async def decide(ctx: ApiContext, principal: Principal, task_id: str,
+                 body: DecisionBody) -> DecisionAccepted:
+    url = ctx.settings.database_url
+    # The database is SQLite by default and may wait on a lock: off the event loop.
+    task = await asyncio.to_thread(task_for, ctx, principal, task_id)
+    if task.status != "open":
+        raise TaskNotOpen("the task is not open")
+    if task.kind not in TASK_OUTCOMES:
+        raise DecisionInvalid("this task takes no decision")
+    req = decision_request(principal, task_id, body)
+    # Content rules are checked here too, so the caller gets 422 with the reason; the
+    # workflow checks them again, with its own state, before the decision enters history.
+    problem = decision_problem(req, _open_task(task))
+    if problem:
+        raise DecisionInvalid(problem)
+
+    ids = {"org_id": principal.org_id, "case_id": task.case_id, "task_id": task_id}
+    client = await ctx.temporal.get()
+    try:
+        accepted: DecisionAccepted = await client.get_workflow_handle(task.case_id).execute_update(
+            "decide", req, id=update_id(req), result_type=DecisionAccepted
+        )
+    except WorkflowUpdateFailedError as exc:
+        reason = getattr(exc.cause, "message", None) or str(exc.cause)
+        log.info("decision.rejected", **ids)
+        raise DecisionRejected(reason) from exc
+    except WorkflowUpdateRPCTimeoutOrCancelledError as exc:
+        raise CaseServiceUnavailable(
+            "the case did not answer in time; sending the same decision again is safe"
+        ) from exc
+    except RPCError as exc:
+        if exc.status == RPCStatusCode.NOT_FOUND:  # the case workflow has already ended
+            raise DecisionRejected("the case no longer accepts decisions") from exc
+        log.warning("decision.rpc_failed", status=exc.status.name, **ids)
+        raise CaseServiceUnavailable("the case service failed; try again shortly") from exc
+
+    await asyncio.to_thread(record_audit, url, actor=principal.subject, action="decision.made",
+                            **ids)
+    log.info("decision.made", outcome=accepted.outcome, **ids)
+    return accepted

@@ -1,0 +1,132 @@
+"""``make demo``: sample verdicts through the running stack, as the partners would see it.
+
+Police events go onto Kafka like any producer's; the housing gateways receipt the
+disclosures; a simulated caseworker per organisation (and a police reviewer) decides
+through the task API; the summary is read from the read model.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import Counter
+from datetime import date, timedelta
+from typing import Any
+
+import httpx
+from sqlmodel import select
+
+from services.api.auth import issue_dev_token
+from verdictflow.domain.identity import case_id_for
+from verdictflow.domain.samples import sample_verdicts
+from verdictflow.domain.topics import POLICE_VERDICTS, VERDICT_FINALIZED, VERDICT_OVERTURNED
+from verdictflow.kafka import EventPublisher
+from verdictflow.keys import keystore_for
+from verdictflow.readmodel import CaseRecord, session
+from verdictflow.reference import load_reference
+from verdictflow.settings import Settings
+
+LATER = (VERDICT_FINALIZED, VERDICT_OVERTURNED)  # sent once the case waits for them
+RESTING = {"awaiting_finality", "awaiting_review", "awaiting_decision", "reentry_blocked",
+           "not_eligible", "closed", "retracted", "overturned"}
+FINAL = {"reentry_blocked", "not_eligible", "closed", "retracted", "overturned"}
+OUTCOMES = ("terminate", "warn", "no_action")
+
+
+def _stages(settings: Settings, case_ids: list[str]) -> dict[str, str]:
+    with session(settings.database_url) as s:
+        rows = s.exec(select(CaseRecord).where(CaseRecord.case_id.in_(case_ids)))  # type: ignore[attr-defined]
+        return {r.case_id: r.stage for r in rows}
+
+
+async def _settle(settings: Settings, case_ids: list[str], wanted: set[str],
+                  timeout: float = 180) -> dict[str, str]:
+    deadline = time.monotonic() + timeout
+    while True:
+        stages = _stages(settings, case_ids)
+        if all(stages.get(c) in wanted for c in case_ids) or time.monotonic() > deadline:
+            return stages
+        await asyncio.sleep(0.5)
+
+
+async def _send(pub: EventPublisher, events: list[dict[str, Any]]) -> None:
+    for e in events:
+        await pub.publish(POLICE_VERDICTS, e["subject"], e)
+
+
+def _decide_open_tasks(settings: Settings, orgs: list[str], role: str, round_no: int) -> int:
+    keys = keystore_for(settings)
+    decided = 0
+    with httpx.Client(base_url=settings.api_url, timeout=30) as http:
+        for org in orgs:
+            token = issue_dev_token(settings, keys, org, role=role, subject=f"demo-{org}")
+            auth = {"Authorization": f"Bearer {token}"}
+            for i, task in enumerate(http.get("/tasks", headers=auth).raise_for_status().json()):
+                http.get(f"/tasks/{task['task_id']}", headers=auth).raise_for_status()
+                body = _answer(task["kind"], i + round_no + decided)
+                http.post(f"/tasks/{task['task_id']}/decision", json=body,
+                          headers=auth).raise_for_status()
+                decided += 1
+    return decided
+
+
+def _answer(kind: str, n: int) -> dict[str, Any]:
+    if kind == "review":
+        return {"outcome": "disclose" if n % 2 == 0 else "no_disclosure",
+                "justification": "Demo: politiets konkrete vurdering af sagen."}
+    outcome = OUTCOMES[n % len(OUTCOMES)]
+    body: dict[str, Any] = {"outcome": outcome,
+                            "justification": f"Demo: sagsbehandlerens begrundelse ({outcome})."}
+    if outcome == "terminate":
+        body["termination_date"] = (date.today() + timedelta(days=30)).isoformat()
+    return body
+
+
+async def run_demo(settings: Settings) -> int:
+    started = time.monotonic()
+    ref = load_reference(settings)
+    samples = sample_verdicts(ref.partnerships)
+    key = keystore_for(settings).pseudonym_key()
+    case_ids = sorted({case_id_for(s.verdict_id, key) for s in samples})
+    first = [e for s in samples for e in s.events if e["type"] not in LATER]
+    later = [e for s in samples for e in s.events if e["type"] in LATER]
+
+    async with EventPublisher(settings) as pub:
+        await _send(pub, first)
+        print(f"→ sent {len(first)} police events for {len(samples)} verdicts")
+        await _settle(settings, case_ids, RESTING)
+        await _send(pub, later)
+        print(f"→ sent {len(later)} finalized/overturned events")
+        await asyncio.sleep(1)
+        await _settle(settings, case_ids, RESTING)
+
+    orgs = [o.id for o in ref.partnerships.housing_organisations]
+    districts = [d.id for d in ref.partnerships.police_districts]
+    for round_no in range(3):
+        n = _decide_open_tasks(settings, districts, "police_reviewer", round_no)
+        n += _decide_open_tasks(settings, orgs, "caseworker", round_no)
+        print(f"→ round {round_no + 1}: {n} tasks decided through the API")
+        stages = await _settle(settings, case_ids, FINAL if n == 0 else RESTING)
+        if n == 0:
+            break
+
+    stages = await _settle(settings, case_ids, FINAL, timeout=60)
+    return _summary(settings, samples, case_ids, stages, time.monotonic() - started)
+
+
+def _summary(settings: Settings, samples: list[Any], case_ids: list[str],
+             stages: dict[str, str], seconds: float) -> int:
+    counts = Counter(stages.get(c, "missing") for c in case_ids)
+    print(f"\n{len(samples)} verdicts → {len(case_ids)} cases in {seconds:.1f} s\n")
+    print(f"{'final stage':<20}{'cases':>6}")
+    print("-" * 26)
+    for stage, n in sorted(counts.items()):
+        print(f"{stage:<20}{n:>6}")
+    print(f"\nTemporal UI  {settings.temporal_ui_url}/namespaces/{settings.temporal_namespace}/workflows")
+    print(f"Task API     {settings.api_url}/docs")
+    print("Token        verdictflow dev token --org <org-id>")
+    unfinished = [c for c in case_ids if stages.get(c) not in FINAL]
+    if unfinished:
+        print(f"\n✗ {len(unfinished)} case(s) did not reach a final stage: {', '.join(unfinished)}")
+        return 1
+    return 0
