@@ -48,7 +48,8 @@ JVM_OPTS = [
 # chatter from these loggers is turned down to WARN.
 QUIET_LOGGERS = (
     "state.change.logger", "kafka.log", "kafka.cluster", "kafka.request.logger",
-    "kafka.server.ClientQuotaManager", "kafka.server.NodeToControllerRequestThread",
+    "kafka.server.ClientQuotaManager$ThrottledChannelReaper",
+    "kafka.server.NodeToControllerRequestThread",
     "org.apache.kafka.common.config", "org.apache.kafka.common.utils.AppInfoParser",
     "org.apache.kafka.controller", "org.apache.kafka.coordinator", "org.apache.kafka.raft",
     "org.apache.kafka.image", "org.apache.kafka.queue", "org.apache.kafka.storage",
@@ -104,6 +105,11 @@ def ensure_jars(settings: Settings) -> Path:
 
     Skipped when the marker file says the jars came from the current pom.
     """
+    with processes.lock("kafka-jars", settings):
+        return _ensure_jars(settings)
+
+
+def _ensure_jars(settings: Settings) -> Path:
     libs = libs_dir(settings)
     marker = libs / ".pom.sha256"
     digest = hashlib.sha256(POM.read_bytes()).hexdigest()
@@ -136,6 +142,12 @@ def _cluster_id(settings: Settings) -> str:
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.is_file():
         return path.read_text().strip()
+    meta = data_dir(settings) / "meta.properties"
+    if meta.is_file():  # formatted storage but a lost cluster.id: keep the storage's id
+        for line in meta.read_text().splitlines():
+            if line.startswith("cluster.id="):
+                path.write_text(line.split("=", 1)[1].strip() + "\n")
+                return path.read_text().strip()
     # Kafka's Uuid text form: url-safe base64 of 16 random bytes, no padding.
     cid = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
     path.write_text(cid + "\n")
@@ -180,11 +192,12 @@ def _jvm(settings: Settings) -> list[str]:
 
 
 def _format_storage(settings: Settings, config: Path) -> None:
+    cluster_id = _cluster_id(settings)  # also (re)writes cluster.id, which health() checks
     if (data_dir(settings) / "meta.properties").is_file():
         return
     cmd = [
         *_jvm(settings), "kafka.tools.StorageTool", "format", "--standalone",
-        "--ignore-formatted", "-t", _cluster_id(settings), "-c", str(config),
+        "--ignore-formatted", "-t", cluster_id, "-c", str(config),
     ]  # fmt: skip
     result = subprocess.run(cmd, capture_output=True, text=True)
     if result.returncode != 0:
@@ -240,24 +253,33 @@ def _fail(msg: str, settings: Settings) -> KafkaError:
                       f"{processes.log_tail(NAME, settings, 30)}")
 
 
-def wait_healthy(settings: Settings, timeout: float = START_TIMEOUT) -> dict:
-    """Block until the broker answers metadata requests; raise KafkaError on timeout.
+def health(settings: Settings, timeout: float = 5.0) -> dict | None:
+    """Like ``describe``, but None unless the broker is up and, if managed, is ours.
 
-    For the managed broker, also require our own cluster id, so a foreign broker that
-    happens to hold the port is not mistaken for ours.
+    The cluster id check keeps a foreign broker that holds the port from passing as ours.
     """
-    expected = _cluster_id(settings) if settings.manage_kafka else None
+    info = describe(settings, timeout)
+    if not info or not info.get("brokers"):
+        return None
+    ours = kafka_dir(settings) / "cluster.id"
+    if settings.manage_kafka and (
+        not ours.is_file() or info.get("cluster_id") != ours.read_text().strip()
+    ):
+        return None
+    return info
+
+
+def wait_healthy(settings: Settings, timeout: float = START_TIMEOUT) -> dict:
+    """Block until the broker is healthy (see ``health``); raise KafkaError on timeout."""
     deadline = time.monotonic() + timeout
-    while True:
-        info = describe(settings, timeout=3.0)
-        if info and info.get("brokers") and expected in (None, info.get("cluster_id")):
-            return info
+    while (info := health(settings, timeout=3.0)) is None:
         if settings.manage_kafka and not processes.is_running(NAME, settings):
             raise _fail("Kafka exited during startup", settings)
         if time.monotonic() >= deadline:
             raise _fail(f"Kafka at {settings.kafka_bootstrap} not healthy after {timeout:.0f}s",
                         settings)
         time.sleep(0.5)
+    return info
 
 
 def start(settings: Settings, timeout: float = START_TIMEOUT) -> dict:
@@ -268,21 +290,24 @@ def start(settings: Settings, timeout: float = START_TIMEOUT) -> dict:
     """
     if not settings.manage_kafka:
         return wait_healthy(settings, timeout)
-    if not processes.is_running(NAME, settings):
-        for port in (settings.kafka_port, settings.kafka_controller_port):
-            if _port_open(port):
-                raise KafkaError(f"port {HOST}:{port} is already in use by another process")
-        ensure_jars(settings)
-        config = _write_config(settings)
-        _format_storage(settings, config)
-        processes.start(NAME, [*_jvm(settings), "kafka.Kafka", str(config)], settings=settings)
+    # Held across the checks, formatting and start, so concurrent `up`s cannot interleave.
+    with processes.lock("kafka-setup", settings):
+        if not processes.is_running(NAME, settings):
+            for port in (settings.kafka_port, settings.kafka_controller_port):
+                if _port_open(port):
+                    raise KafkaError(f"port {HOST}:{port} is already in use by another process")
+            ensure_jars(settings)
+            config = _write_config(settings)
+            _format_storage(settings, config)
+            argv = [*_jvm(settings), "kafka.Kafka", str(config)]
+            processes.start(NAME, argv, settings=settings)
     return wait_healthy(settings, timeout)
 
 
 async def _ensure_topics(settings: Settings) -> list[str]:
     admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
-    await admin.start()
     try:
+        await admin.start()
         missing = [t for t in ALL_TOPICS if t not in set(await admin.list_topics())]
         if missing:
             new = [NewTopic(t, num_partitions=PARTITIONS, replication_factor=1) for t in missing]

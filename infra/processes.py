@@ -25,6 +25,9 @@ log = structlog.get_logger(__name__)
 
 INFRA_ORDER = ("kafka", "temporal")  # stopped last, in this order
 _START_MARK = "=== verdictflow supervisor: start "
+# Popen objects of processes started by this Python process: holding them keeps Popen's
+# "still running" ResourceWarning quiet, and lets stop() reap them instead of leaving zombies.
+_children: dict[int, subprocess.Popen[bytes]] = {}
 
 
 def run_dir(settings: Settings) -> Path:
@@ -75,6 +78,7 @@ def pid_of(name: str, settings: Settings) -> int | None:
     pid = _read_pid(name, settings)
     if pid is None:
         return None
+    _reap(pid)
     if _alive(pid):
         return pid
     pid_path(name, settings).unlink(missing_ok=True)
@@ -95,7 +99,11 @@ def running(settings: Settings) -> dict[str, int]:
 
 
 @contextmanager
-def _lock(name: str, settings: Settings) -> Iterator[None]:
+def lock(name: str, settings: Settings) -> Iterator[None]:
+    """An exclusive inter-process lock on ``{state_dir}/run/{name}.lock``.
+
+    Not re-entrant, even within one process: nest only locks of different names.
+    """
     # Two concurrent `up`s must not both decide the process is missing and start it.
     run_dir(settings).mkdir(parents=True, exist_ok=True)
     with open(run_dir(settings) / f"{name}.lock", "w") as fh:
@@ -118,7 +126,7 @@ def start(
 
     ``env`` is laid over the current environment rather than replacing it.
     """
-    with _lock(name, settings):
+    with lock(name, settings):
         pid = pid_of(name, settings)
         if pid is not None:
             log.debug("process.already_running", name=name, pid=pid)
@@ -138,6 +146,7 @@ def start(
                 env={**os.environ, **env} if env else None,
                 start_new_session=True,
             )
+        _children[proc.pid] = proc
         tmp = pid_path(name, settings).with_suffix(".pid.tmp")
         tmp.write_text(f"{proc.pid}\n")
         tmp.replace(pid_path(name, settings))
@@ -146,10 +155,10 @@ def start(
 
 
 def _reap(pid: int) -> None:
-    try:
-        os.waitpid(pid, os.WNOHANG)
-    except ChildProcessError:
-        pass  # not our child: its own parent (or init) reaps it
+    proc = _children.get(pid)
+    if proc is not None and proc.poll() is not None:
+        del _children[pid]
+    # Not our child: its own parent (or init) reaps it.
 
 
 def _wait_gone(pid: int, timeout: float) -> bool:
@@ -168,7 +177,7 @@ def stop(name: str, settings: Settings, timeout: float = 20) -> bool:
 
     Returns True if a running process was stopped, False if there was none.
     """
-    with _lock(name, settings):
+    with lock(name, settings):
         pid = pid_of(name, settings)
         if pid is None:
             return False

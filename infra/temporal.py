@@ -21,6 +21,7 @@ from temporalio.api.operatorservice.v1 import (
 )
 from temporalio.api.workflowservice.v1 import DescribeNamespaceRequest
 from temporalio.client import Client
+from temporalio.common import SearchAttributeKey
 from temporalio.service import RPCError, RPCStatusCode
 
 from infra import _sync, processes
@@ -61,14 +62,19 @@ def _argv(settings: Settings) -> list[str]:
         "--db-filename", str(db_path(settings)),
         "--sqlite-pragma", "journal_mode=wal",
         "--sqlite-pragma", "synchronous=normal",
-        "--ui-disable-news-fetch",  # no internet here; the UI would only log errors
+        "--ui-disable-news-fetch",  # a local dev UI has no business calling out
         "--log-level", "warn",
     ]  # fmt: skip
     if settings.temporal_namespace != "default":  # "default" always exists
         argv += ["--namespace", settings.temporal_namespace]
     for key in SEARCH_ATTRIBUTES:
-        argv += ["--search-attribute", f"{key.name}={key._metadata_type}"]
+        argv += ["--search-attribute", f"{key.name}={_cli_type(key)}"]
     return argv
+
+
+def _cli_type(key: SearchAttributeKey) -> str:
+    # KEYWORD_LIST -> KeywordList: the CLI's spelling of the index types.
+    return "".join(w.capitalize() for w in key.indexed_value_type.name.split("_"))
 
 
 async def connect(settings: Settings, timeout: float = 5.0) -> Client:
@@ -130,13 +136,16 @@ def start(settings: Settings, timeout: float = START_TIMEOUT) -> None:
 
     With ``settings.manage_temporal`` False only waits for the external server.
     """
-    if settings.manage_temporal and not processes.is_running(NAME, settings):
-        for port in (settings.temporal_port, settings.temporal_ui_port):
-            if _port_open(settings.temporal_host, port):
-                raise TemporalError(f"port {settings.temporal_host}:{port} is already in use "
-                                    "by another process")
-        db_path(settings).parent.mkdir(parents=True, exist_ok=True)
-        processes.start(NAME, _argv(settings), settings=settings)
+    if settings.manage_temporal:
+        # Held across the port check and start, so concurrent `up`s cannot interleave.
+        with processes.lock("temporal-setup", settings):
+            if not processes.is_running(NAME, settings):
+                for port in (settings.temporal_port, settings.temporal_ui_port):
+                    if _port_open(settings.temporal_host, port):
+                        raise TemporalError(f"port {settings.temporal_host}:{port} is already "
+                                            "in use by another process")
+                db_path(settings).parent.mkdir(parents=True, exist_ok=True)
+                processes.start(NAME, _argv(settings), settings=settings)
     wait_healthy(settings, timeout)
     ensure_search_attributes(settings)
 

@@ -1,3 +1,3 @@
-from verdictflow.cli import app
+from verdictflow.cli import main
 
-app()
+main()

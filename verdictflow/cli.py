@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import sys
 from typing import Annotated
 
 import typer
@@ -59,14 +61,9 @@ def stack_down() -> None:
 
 @stack_app.command("status")
 def stack_status() -> None:
-    from infra import processes, stack
+    from infra import stack
 
-    settings = get_settings()
-    code = stack.status(settings)
-    for name, pid in processes.running(settings).items():
-        if name not in ("kafka", "temporal"):
-            print(f"✓ {name:<9} pid {pid}")
-    raise typer.Exit(code)
+    raise typer.Exit(stack.status(get_settings()))
 
 
 @services_app.command("up")
@@ -234,3 +231,20 @@ def demo() -> None:
     from verdictflow.demo import run_demo
 
     raise typer.Exit(asyncio.run(run_demo(get_settings())))
+
+
+def main() -> None:
+    """Console entry point.
+
+    Exits through ``os._exit`` once output is flushed: temporalio's native runtime can
+    abort the interpreter while it finalizes (sdk-python#300), turning a success into
+    exit code 134.
+    """
+    code: int = 0
+    try:
+        app()
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
