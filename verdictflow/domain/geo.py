@@ -65,7 +65,9 @@ def _project(origin: Point, p: Point) -> tuple[float, float]:
     return x, y
 
 
-def _segment_distance(px: float, py: float, a: tuple[float, float], b: tuple[float, float]) -> float:
+def _segment_distance(
+    px: float, py: float, a: tuple[float, float], b: tuple[float, float]
+) -> float:
     ax, ay = a
     bx, by = b
     dx, dy = bx - ax, by - ay
@@ -77,9 +79,7 @@ def _segment_distance(px: float, py: float, a: tuple[float, float], b: tuple[flo
 def distance_to_edge_m(point: Point, polygon: Polygon) -> float:
     """Shortest distance in metres from the point to the polygon's boundary."""
     ring = [_project(point, p) for p in _ring(polygon)]
-    return min(
-        _segment_distance(0.0, 0.0, ring[i - 1], ring[i]) for i in range(len(ring))
-    )
+    return min(_segment_distance(0.0, 0.0, ring[i - 1], ring[i]) for i in range(len(ring)))
 
 
 def distance_to_polygon_m(point: Point, polygon: Polygon) -> float:

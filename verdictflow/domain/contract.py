@@ -1,0 +1,200 @@
+"""Validating what the project reads against the v1 event contracts (JSON Schema 2020-12).
+
+``validate_event`` checks the CloudEvents envelope, the event type, and the ``data``
+payload of that type. A rejected event goes to the dead-letter topic with
+``InvalidEvent.reason`` in a header, so the reason names only paths and schema rules,
+never a value: the value could be a CPR number (GDPR art. 10 data in a header that
+outlives the encrypted payload).
+
+Schemas are package data, read through importlib.resources on first use (the only
+I/O here) and cached; call ``load_schemas()`` at start-up to fail early.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema.exceptions import ValidationError, best_match
+from referencing import Registry, Resource
+
+from verdictflow.domain.topics import (
+    DISCLOSURE_RECEIVED,
+    POLICE_TYPES,
+    VERDICT_APPEALED,
+    VERDICT_FINALIZED,
+    VERDICT_OVERTURNED,
+    VERDICT_REGISTERED,
+)
+
+MAX_EVENT_BYTES = 1024 * 1024
+
+ENVELOPE_SCHEMA = "cloudevent.v1.schema.json"
+DATA_SCHEMAS: dict[str, str] = {
+    VERDICT_REGISTERED: "police-verdict-registered.v1.schema.json",
+    VERDICT_APPEALED: "police-verdict-change.v1.schema.json",
+    VERDICT_FINALIZED: "police-verdict-change.v1.schema.json",
+    VERDICT_OVERTURNED: "police-verdict-change.v1.schema.json",
+    DISCLOSURE_RECEIVED: "disclosure-received.v1.schema.json",
+}
+
+_RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
+_SAFE_TYPE = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
+
+
+class InvalidEvent(ValueError):
+    """A message that does not honour the contract. ``reason`` is safe to log."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _is_rfc3339(value: object) -> bool:
+    if not isinstance(value, str):
+        return True  # "format" only constrains strings; "type" catches the rest
+    if not _RFC3339.match(value):
+        return False
+    try:
+        datetime.fromisoformat(value.upper().replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    return True
+
+
+def _format_checker() -> FormatChecker:
+    checker = FormatChecker()
+    checker.checks("date-time")(_is_rfc3339)  # jsonschema needs an extra package for this one
+    return checker
+
+
+@dataclass(frozen=True)
+class _Schemas:
+    envelope: Draft202012Validator
+    data: dict[str, Draft202012Validator]
+
+
+@lru_cache(maxsize=1)
+def load_schemas() -> _Schemas:
+    folder = resources.files("verdictflow.domain") / "schemas"
+    raw = {
+        name: json.loads((folder / name).read_text(encoding="utf-8"))
+        for name in {ENVELOPE_SCHEMA, *DATA_SCHEMAS.values()}
+    }
+    registry: Registry = Registry().with_resources(
+        (schema["$id"], Resource.from_contents(schema)) for schema in raw.values()
+    )
+    checker = _format_checker()
+
+    def validator(name: str) -> Draft202012Validator:
+        Draft202012Validator.check_schema(raw[name])
+        return Draft202012Validator(raw[name], registry=registry, format_checker=checker)
+
+    return _Schemas(
+        envelope=validator(ENVELOPE_SCHEMA),
+        data={event_type: validator(name) for event_type, name in DATA_SCHEMAS.items()},
+    )
+
+
+def _path(prefix: str, parts: Iterable[Any]) -> str:
+    out = prefix
+    for p in parts:
+        out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else str(p))
+    return out or "the event"
+
+
+def _describe(err: ValidationError, prefix: str) -> str:
+    """A reason from the path and the schema rule only; ``err.message`` would echo the value."""
+    where = _path(prefix, err.absolute_path)
+    rule, expected = err.validator, err.validator_value
+    instance = err.instance if isinstance(err.instance, dict) else {}
+    if rule == "required":
+        missing = [k for k in expected if k not in instance] or list(expected)
+        return f'missing field "{_path(prefix, [*err.absolute_path, missing[0]])}"'
+    if rule == "dependentRequired":
+        for key, deps in expected.items():
+            lacking = [d for d in deps if key in instance and d not in instance]
+            if lacking:
+                return (
+                    f"{_path(prefix, [*err.absolute_path, key])} requires "
+                    f"{_path(prefix, [*err.absolute_path, lacking[0]])}"
+                )
+    if rule == "type":
+        kinds = expected if isinstance(expected, list) else [expected]
+        return f"{where} must be of type {' or '.join(kinds)}"
+    if rule == "const":
+        return f"{where} must be {json.dumps(expected)}"
+    if rule == "enum":
+        return f"{where} must be one of: {', '.join(str(e) for e in expected)}"
+    if rule == "pattern":
+        return f"{where} does not match {expected}"
+    if rule == "format":
+        return f"{where} is not a valid {expected}"
+    texts = {
+        "minLength": f"{where} must have at least {expected} characters",
+        "maxLength": f"{where} must have at most {expected} characters",
+        "minimum": f"{where} must be at least {expected}",
+        "maximum": f"{where} must be at most {expected}",
+        "minItems": f"{where} must have at least {expected} items",
+    }
+    return texts.get(str(rule), f'{where} breaks the schema rule "{rule}"')
+
+
+def _check(validator: Draft202012Validator, instance: Any, prefix: str) -> None:
+    errors = list(validator.iter_errors(instance))
+    if errors:
+        best = best_match(errors)
+        more = f" (and {len(errors) - 1} more problem(s))" if len(errors) > 1 else ""
+        raise InvalidEvent(_describe(best, prefix) + more)
+
+
+def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    keys = [k for k, _ in pairs]
+    if len(keys) != len(set(keys)):
+        raise InvalidEvent("not valid for the contract: an object has a duplicate key")
+    return dict(pairs)
+
+
+def _reject_constant(name: str) -> Any:
+    raise InvalidEvent(f"not JSON: {name} is not allowed")
+
+
+def parse_json(raw: bytes) -> Any:
+    if len(raw) > MAX_EVENT_BYTES:
+        raise InvalidEvent(f"event is larger than {MAX_EVENT_BYTES} bytes")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InvalidEvent("invalid UTF-8") from None
+    try:
+        return json.loads(
+            text, object_pairs_hook=_reject_duplicates, parse_constant=_reject_constant
+        )
+    except json.JSONDecodeError as e:
+        raise InvalidEvent(f"not JSON ({e.msg} at line {e.lineno}, column {e.colno})") from None
+
+
+def validate_event(raw: bytes, allowed_types: tuple[str, ...]) -> dict[str, Any]:
+    """The parsed envelope, or ``InvalidEvent`` with a reason that names no value."""
+    event = parse_json(raw)
+    schemas = load_schemas()
+    if not isinstance(event, dict):
+        raise InvalidEvent("the event must be a JSON object")
+    _check(schemas.envelope, event, "")
+    event_type = event["type"]
+    if event_type not in allowed_types:
+        shown = f'"{event_type}"' if _SAFE_TYPE.match(event_type) else "(not shown)"
+        raise InvalidEvent(f"unknown type {shown}; expected one of: {', '.join(allowed_types)}")
+    data_validator = schemas.data.get(event_type)
+    if data_validator is not None:
+        _check(data_validator, event["data"], "data")
+    if event_type in POLICE_TYPES and event["subject"] != event["data"]["verdict_id"]:
+        raise InvalidEvent("subject must equal data.verdict_id for police events")
+    return event

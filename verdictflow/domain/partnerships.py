@@ -1,0 +1,271 @@
+"""The partnership landscape as reference data: police districts, municipalities,
+partnerships, their housing areas ("boligområder") and the housing organisations'
+departments ("afdelinger").
+
+Which area counts is for the local police to decide (almenboligloven § 63 d; BL), so
+areas are data with a polygon, never code. Pure: ``load_partnerships`` takes the text
+or the parsed dict; reading the file is the caller's business.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from verdictflow.domain.geo import Point, point_in_polygon
+from verdictflow.domain.partnership_checks import reference_problems
+from verdictflow.domain.verdict import Address
+
+
+@dataclass(frozen=True)
+class PoliceDistrict:
+    id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Municipality:
+    id: str
+    name: str
+    code: str
+    police_district: str
+
+
+@dataclass(frozen=True)
+class GeoPoint:
+    lat: float
+    lon: float
+
+    def as_tuple(self) -> Point:
+        return (self.lat, self.lon)
+
+
+@dataclass(frozen=True)
+class Area:
+    id: str
+    name: str
+    municipality_id: str
+    partnership_id: str
+    polygon: list[list[float]]  # [[lat, lon], ...]
+    illustrative: bool = False
+
+
+@dataclass(frozen=True)
+class Department:
+    id: str
+    name: str
+    housing_org_id: str
+    area_id: str
+    streets: list[str]
+    postcode: str
+    city: str
+    property: GeoPoint  # the "ejendom" the 1 km rule of § 90, stk. 1, nr. 10 measures from
+
+
+@dataclass(frozen=True)
+class HousingOrganisation:
+    id: str
+    name: str
+    departments: list[Department]
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Partnership:
+    id: str
+    name: str
+    police_district: str
+    municipality_ids: list[str]
+    housing_org_ids: list[str]
+    areas: list[Area]
+    note: str = ""
+
+
+_HOUSE_NUMBER = re.compile(r"\s\d+\s*[a-zæøå]?\b.*$")
+_IGNORED = re.compile(r"[\s.\-]+")
+
+
+def street_name(street: str) -> str:
+    """The street name of an address line, normalised for matching.
+
+    ``"Strandesplanaden 12, 3. tv"`` and ``" strandesplanaden  "`` both give
+    ``"strandesplanaden"``; house number, floor and door are dropped, and case,
+    whitespace, dots and hyphens do not count ("Schackenborg Vænge" is
+    "Schackenborgvænge").
+    """
+    text = unicodedata.normalize("NFC", street).split(",", 1)[0].casefold().strip()
+    return _IGNORED.sub("", _HOUSE_NUMBER.sub("", text))
+
+
+def _postcode(value: str) -> str:
+    return re.sub(r"\s+", "", value)
+
+
+@dataclass(frozen=True)
+class Partnerships:
+    version: str
+    police_districts: list[PoliceDistrict]
+    municipalities: list[Municipality]
+    partnerships: list[Partnership]
+    housing_organisations: list[HousingOrganisation]
+    note: str = ""
+
+    def __post_init__(self) -> None:
+        # Not a dataclass field: the index stays out of asdict() and Temporal payloads.
+        idx: dict[str, Any] = {
+            "district": {d.id: d for d in self.police_districts},
+            "municipality": {m.id: m for m in self.municipalities},
+            "partnership": {p.id: p for p in self.partnerships},
+            "area": {a.id: a for p in self.partnerships for a in p.areas},
+            "org": {o.id: o for o in self.housing_organisations},
+            "department": {d.id: d for o in self.housing_organisations for d in o.departments},
+            "street": {},
+        }
+        for dep in idx["department"].values():
+            for street in dep.streets:
+                key = (street_name(street), _postcode(dep.postcode))
+                idx["street"].setdefault(key, []).append(dep)
+        object.__setattr__(self, "_index", idx)
+
+    # Lookups by id: None when unknown, so callers decide what a miss means.
+    def police_district(self, id: str) -> PoliceDistrict | None:
+        return self._index["district"].get(id)
+
+    def municipality(self, id: str) -> Municipality | None:
+        return self._index["municipality"].get(id)
+
+    def partnership(self, id: str) -> Partnership | None:
+        return self._index["partnership"].get(id)
+
+    def area(self, id: str) -> Area | None:
+        return self._index["area"].get(id)
+
+    def org(self, id: str) -> HousingOrganisation | None:
+        return self._index["org"].get(id)
+
+    def department(self, id: str) -> Department | None:
+        return self._index["department"].get(id)
+
+    def partnership_of_area(self, area_id: str) -> Partnership | None:
+        area = self.area(area_id)
+        return self.partnership(area.partnership_id) if area else None
+
+    def areas(self) -> list[Area]:
+        return list(self._index["area"].values())
+
+    def departments(self) -> list[Department]:
+        return list(self._index["department"].values())
+
+    def departments_in_area(self, area_id: str) -> list[Department]:
+        return [d for d in self.departments() if d.area_id == area_id]
+
+    def find_department_by_address(self, address: Address) -> Department | None:
+        """The department whose street list holds the address's street, in the same postcode."""
+        hits = self._index["street"].get((street_name(address.street), _postcode(address.postcode)))
+        return hits[0] if hits else None
+
+    def area_of(self, point: Point) -> Area | None:
+        for area in self.areas():
+            if point_in_polygon(point, area.polygon):
+                return area
+        return None
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """Everything a partner may see about the landscape (no personal data in here)."""
+        return {
+            "version": self.version,
+            "police_districts": [asdict(d) for d in self.police_districts],
+            "municipalities": [asdict(m) for m in self.municipalities],
+            "partnerships": [
+                {
+                    "id": p.id,
+                    "name": p.name,
+                    "police_district": asdict(self._index["district"][p.police_district]),
+                    "municipalities": [
+                        asdict(self._index["municipality"][m]) for m in p.municipality_ids
+                    ],
+                    "areas": [asdict(a) for a in p.areas],
+                    "housing_organisations": [
+                        {
+                            "id": o.id,
+                            "name": o.name,
+                            "departments": [
+                                asdict(d)
+                                for d in o.departments
+                                if self.area(d.area_id)
+                                and self.area(d.area_id).partnership_id == p.id
+                            ],
+                        }
+                        for o in (self._index["org"][i] for i in p.housing_org_ids)
+                    ],
+                    "note": p.note,
+                }
+                for p in self.partnerships
+            ],
+        }
+
+
+def load_partnerships(source: str | bytes | dict[str, Any]) -> Partnerships:
+    """Builds and cross-checks the reference data; raises ``ValueError`` on a broken reference."""
+    raw: dict[str, Any] = json.loads(source) if isinstance(source, (str, bytes)) else source
+    orgs = [
+        HousingOrganisation(
+            id=o["id"],
+            name=o["name"],
+            note=o.get("note", ""),
+            departments=[
+                Department(
+                    id=d["id"],
+                    name=d["name"],
+                    housing_org_id=o["id"],
+                    area_id=d["area_id"],
+                    streets=list(d["streets"]),
+                    postcode=str(d["postcode"]),
+                    city=d["city"],
+                    property=GeoPoint(float(d["property"]["lat"]), float(d["property"]["lon"])),
+                )
+                for d in o["departments"]
+            ],
+        )
+        for o in raw["housing_organisations"]
+    ]
+    partnerships = [
+        Partnership(
+            id=p["id"],
+            name=p["name"],
+            police_district=p["police_district"],
+            municipality_ids=list(p["municipality_ids"]),
+            housing_org_ids=list(p["housing_org_ids"]),
+            note=p.get("note", ""),
+            areas=[
+                Area(
+                    id=a["id"],
+                    name=a["name"],
+                    municipality_id=a["municipality_id"],
+                    partnership_id=p["id"],
+                    polygon=[[float(lat), float(lon)] for lat, lon in a["polygon"]],
+                    illustrative=bool(a.get("illustrative", False)),
+                )
+                for a in p["areas"]
+            ],
+        )
+        for p in raw["partnerships"]
+    ]
+    result = Partnerships(
+        version=str(raw.get("version", "")),
+        note=raw.get("note", ""),
+        police_districts=[PoliceDistrict(d["id"], d["name"]) for d in raw["police_districts"]],
+        municipalities=[
+            Municipality(m["id"], m["name"], str(m["code"]), m["police_district"])
+            for m in raw["municipalities"]
+        ],
+        partnerships=partnerships,
+        housing_organisations=orgs,
+    )
+    problems = reference_problems(result)
+    if problems:
+        raise ValueError("partnership reference data: " + "; ".join(problems))
+    return result
