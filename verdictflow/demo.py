@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 from sqlmodel import select
 
+from infra import processes
 from services.api.auth import issue_dev_token
 from verdictflow.domain.identity import case_id_for
 from verdictflow.domain.samples import sample_verdicts
@@ -24,6 +25,7 @@ from verdictflow.kafka import EventPublisher
 from verdictflow.keys import keystore_for
 from verdictflow.readmodel import CaseRecord, session
 from verdictflow.reference import load_reference
+from verdictflow.services import SERVICES
 from verdictflow.settings import Settings
 
 LATER = (VERDICT_FINALIZED, VERDICT_OVERTURNED)  # sent once the case waits for them
@@ -39,10 +41,22 @@ def _stages(settings: Settings, case_ids: list[str]) -> dict[str, str]:
         return {r.case_id: r.stage for r in rows}
 
 
+class ServiceDied(RuntimeError):
+    pass
+
+
+def _check_services(settings: Settings) -> None:
+    """A service the supervisor started that is gone now: say so at once, with its log."""
+    for name in SERVICES:
+        if processes.pid_path(name, settings).exists() and not processes.is_running(name, settings):
+            raise ServiceDied(f"the {name} service stopped:\n{processes.log_tail(name, settings)}")
+
+
 async def _settle(settings: Settings, case_ids: list[str], wanted: set[str],
-                  timeout: float = 180) -> dict[str, str]:
+                  timeout: float = 60) -> dict[str, str]:
     deadline = time.monotonic() + timeout
     while True:
+        _check_services(settings)
         stages = _stages(settings, case_ids)
         if all(stages.get(c) in wanted for c in case_ids) or time.monotonic() > deadline:
             return stages
@@ -54,16 +68,16 @@ async def _send(pub: EventPublisher, events: list[dict[str, Any]]) -> None:
         await pub.publish(POLICE_VERDICTS, e["subject"], e)
 
 
-def _decide_open_tasks(settings: Settings, orgs: list[str], role: str, round_no: int) -> int:
+def _decide_open_tasks(settings: Settings, orgs: list[str], role: str, seed: int) -> int:
     keys = keystore_for(settings)
     decided = 0
     with httpx.Client(base_url=settings.api_url, timeout=30) as http:
         for org in orgs:
             token = issue_dev_token(settings, keys, org, role=role, subject=f"demo-{org}")
             auth = {"Authorization": f"Bearer {token}"}
-            for i, task in enumerate(http.get("/tasks", headers=auth).raise_for_status().json()):
+            for task in (http.get("/tasks", headers=auth).raise_for_status().json()):
                 http.get(f"/tasks/{task['task_id']}", headers=auth).raise_for_status()
-                body = _answer(task["kind"], i + round_no + decided)
+                body = _answer(task["kind"], seed + decided)
                 http.post(f"/tasks/{task['task_id']}/decision", json=body,
                           headers=auth).raise_for_status()
                 decided += 1
@@ -83,6 +97,14 @@ def _answer(kind: str, n: int) -> dict[str, Any]:
 
 
 async def run_demo(settings: Settings) -> int:
+    try:
+        return await _run(settings)
+    except ServiceDied as died:
+        print(f"✗ {died}")
+        return 1
+
+
+async def _run(settings: Settings) -> int:
     started = time.monotonic()
     ref = load_reference(settings)
     samples = sample_verdicts(ref.partnerships)
@@ -102,29 +124,39 @@ async def run_demo(settings: Settings) -> int:
 
     orgs = [o.id for o in ref.partnerships.housing_organisations]
     districts = [d.id for d in ref.partnerships.police_districts]
-    for round_no in range(3):
-        n = _decide_open_tasks(settings, districts, "police_reviewer", round_no)
-        n += _decide_open_tasks(settings, orgs, "caseworker", round_no)
-        print(f"→ round {round_no + 1}: {n} tasks decided through the API")
-        stages = await _settle(settings, case_ids, FINAL if n == 0 else RESTING)
-        if n == 0:
+    decided, deadline = 0, time.monotonic() + 120
+    while time.monotonic() < deadline:
+        _check_services(settings)
+        # A review that discloses opens a housing decision later: go round until all is final.
+        n = _decide_open_tasks(settings, districts, "police_reviewer", decided)
+        n += _decide_open_tasks(settings, orgs, "caseworker", decided)
+        if n:
+            print(f"→ {n} tasks decided through the API")
+        decided += n
+        if all(st in FINAL for st in _stages(settings, case_ids).values()):
             break
+        await asyncio.sleep(0.5)
 
-    stages = await _settle(settings, case_ids, FINAL, timeout=60)
-    return _summary(settings, samples, case_ids, stages, time.monotonic() - started)
+    stages = await _settle(settings, case_ids, FINAL, timeout=30)
+    return _summary(samples, key, case_ids, stages, time.monotonic() - started, settings)
 
 
-def _summary(settings: Settings, samples: list[Any], case_ids: list[str],
-             stages: dict[str, str], seconds: float) -> int:
-    counts = Counter(stages.get(c, "missing") for c in case_ids)
+def _summary(samples: list[Any], key: bytes, case_ids: list[str], stages: dict[str, str],
+             seconds: float, settings: Settings) -> int:
     print(f"\n{len(samples)} verdicts → {len(case_ids)} cases in {seconds:.1f} s\n")
-    print(f"{'final stage':<20}{'cases':>6}")
+    print(f"{'case':<34} {'final stage':<16} sample")
+    print("-" * 100)
+    for sample in sorted(samples, key=lambda s: stages.get(case_id_for(s.verdict_id, key), "")):
+        case_id = case_id_for(sample.verdict_id, key)
+        print(f"{case_id:<34} {stages.get(case_id, 'missing'):<16} {sample.title}")
+    counts = Counter(stages.get(c, "missing") for c in case_ids)
+    print(f"\n{'final stage':<20}{'cases':>6}")
     print("-" * 26)
     for stage, n in sorted(counts.items()):
         print(f"{stage:<20}{n:>6}")
     print(f"\nTemporal UI  {settings.temporal_ui_url}/namespaces/{settings.temporal_namespace}/workflows")
     print(f"Task API     {settings.api_url}/docs")
-    print("Token        verdictflow dev token --org <org-id>")
+    print("Token        verdictflow dev token --org bbs")
     unfinished = [c for c in case_ids if stages.get(c) not in FINAL]
     if unfinished:
         print(f"\n✗ {len(unfinished)} case(s) did not reach a final stage: {', '.join(unfinished)}")

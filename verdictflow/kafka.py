@@ -9,9 +9,11 @@ than loses. Replays are harmless because every effect is idempotent on the event
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
 
 from verdictflow.domain.cloudevents import encode
 from verdictflow.settings import Settings
@@ -80,3 +82,26 @@ def dead_letter_headers(
         ("dlq-original-partition", str(partition).encode()),
         ("dlq-original-offset", str(offset).encode()),
     ]
+
+
+async def handle_until_done(
+    handle: Callable[[ConsumerRecord], Awaitable[None]], record: ConsumerRecord, log: Any
+) -> None:
+    """Handles one record, retrying on unexpected errors instead of skipping or crashing.
+
+    A message that can never be applied is dead-lettered by the handler itself; anything
+    else (a database briefly locked, a broker away) is worth another try, and the offset
+    stays uncommitted meanwhile.
+    """
+    delay = 0.5
+    while True:
+        try:
+            await handle(record)
+            return
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - retried, never dropped
+            log.error("message_handling_failed", topic=record.topic, partition=record.partition,
+                      offset=record.offset, error=type(exc).__name__, retry_in_s=delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 30)

@@ -8,18 +8,33 @@ Every write is an upsert keyed on a natural id, so a retried activity writes onc
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import date, datetime, timezone
-from functools import lru_cache
 
-from sqlalchemy import event
+from sqlalchemy import MetaData, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Field, Session, SQLModel, create_engine, select
+
+_engines: dict[str, Engine] = {}
+_engines_lock = threading.Lock()
 
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
-class CaseRecord(SQLModel, table=True):
+READ_MODEL = MetaData()
+
+
+class ReadModel(SQLModel):
+    """Base of the read-model tables: their own metadata, apart from the gateway's store."""
+
+    metadata = READ_MODEL
+
+
+class CaseRecord(ReadModel, table=True):
     __tablename__ = "cases"
     case_id: str = Field(primary_key=True)
     stage: str
@@ -35,7 +50,7 @@ class CaseRecord(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
 
 
-class Task(SQLModel, table=True):
+class Task(ReadModel, table=True):
     __tablename__ = "tasks"
     task_id: str = Field(primary_key=True)
     case_id: str = Field(index=True)
@@ -50,7 +65,7 @@ class Task(SQLModel, table=True):
     decided_at: datetime | None = None
 
 
-class ReentryBlockRecord(SQLModel, table=True):
+class ReentryBlockRecord(ReadModel, table=True):
     __tablename__ = "reentry_blocks"
     block_id: str = Field(primary_key=True)
     case_id: str = Field(index=True)
@@ -63,7 +78,7 @@ class ReentryBlockRecord(SQLModel, table=True):
     lift_reason: str | None = None
 
 
-class AuditEntry(SQLModel, table=True):
+class AuditEntry(ReadModel, table=True):
     __tablename__ = "audit_log"
     id: int | None = Field(default=None, primary_key=True)
     at: datetime = Field(default_factory=utcnow)
@@ -74,8 +89,18 @@ class AuditEntry(SQLModel, table=True):
     task_id: str | None = None
 
 
-@lru_cache
-def engine_for(url: str):  # noqa: ANN201 - sqlalchemy Engine
+def engine_for(url: str, metadata: MetaData | None = None) -> Engine:
+    """One engine per database URL per process, its tables created on first use."""
+    with _engines_lock:
+        engine = _engines.get(url)
+        if engine is None:
+            engine = _new_engine(url)
+            _create_tables(engine, metadata or READ_MODEL)
+            _engines[url] = engine
+        return engine
+
+
+def _new_engine(url: str) -> Engine:
     connect_args = {"check_same_thread": False, "timeout": 30} if url.startswith("sqlite") else {}
     engine = create_engine(url, connect_args=connect_args)
     if url.startswith("sqlite"):
@@ -88,12 +113,25 @@ def engine_for(url: str):  # noqa: ANN201 - sqlalchemy Engine
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.close()
 
-    SQLModel.metadata.create_all(engine)
     return engine
 
 
-def session(url: str) -> Session:
-    return Session(engine_for(url), expire_on_commit=False)
+def _create_tables(engine: Engine, metadata: MetaData) -> None:
+    # Processes starting together race to create the same tables; the loser sees
+    # "already exists" and simply looks again.
+    for attempt in range(5):
+        try:
+            metadata.create_all(engine)
+            return
+        except OperationalError as exc:
+            if "already exists" not in str(exc) and "locked" not in str(exc):
+                raise
+            time.sleep(0.2 * (attempt + 1))
+    metadata.create_all(engine)
+
+
+def session(url: str, metadata: MetaData | None = None) -> Session:
+    return Session(engine_for(url, metadata), expire_on_commit=False)
 
 
 def record_audit(url: str, *, actor: str, action: str, org_id: str | None = None,

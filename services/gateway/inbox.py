@@ -9,12 +9,22 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlmodel import Field, SQLModel, select
+from sqlalchemy import MetaData
+from sqlmodel import Field, Session, SQLModel, select
 
-from verdictflow.readmodel import session, utcnow
+from verdictflow.readmodel import session as _session
+from verdictflow.readmodel import utcnow
+
+GATEWAY_STORE = MetaData()
+
+
+def session(url: str) -> Session:
+    return _session(url, GATEWAY_STORE)
 
 
 class ReceivedDisclosure(SQLModel, table=True):
+    metadata = GATEWAY_STORE
+
     __tablename__ = "gateway_disclosures"
     disclosure_id: str = Field(primary_key=True)
     org_id: str = Field(index=True)

@@ -29,7 +29,7 @@ from verdictflow.domain.topics import (
     HOUSING_RECEIPTS,
     dlq,
 )
-from verdictflow.kafka import EventPublisher, consumer, dead_letter_headers
+from verdictflow.kafka import EventPublisher, consumer, dead_letter_headers, handle_until_done
 from verdictflow.keys import KeyStore
 from verdictflow.log import get_logger
 from verdictflow.settings import Settings
@@ -67,7 +67,7 @@ class HousingGateway:
             batch = await self.consumer.getmany(timeout_ms=1000, max_records=100)
             for tp, records in batch.items():
                 for record in records:
-                    await self.handle(record)
+                    await handle_until_done(self.handle, record, log)
                 await self.consumer.commit({tp: records[-1].offset + 1})
 
     async def handle(self, record: ConsumerRecord) -> None:
