@@ -1,0 +1,92 @@
+"""Pseudonyms, case ids, the payload codec, keys on disk and sealed dead letters."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+import pytest
+from temporalio.api.common.v1 import Payload
+
+from verdictflow.codec import EncryptionCodec, UnknownCodecKey
+from verdictflow.deadletter import open_dead_letter, seal_dead_letter
+from verdictflow.domain.identity import (
+    InvalidCpr,
+    case_id_for,
+    mask_cpr,
+    normalise_cpr,
+    person_ref,
+)
+from verdictflow.keys import FileKeyStore
+
+KEY = b"k" * 32
+
+
+def test_the_same_person_however_the_number_is_written() -> None:
+    assert normalise_cpr(" 010190-1234 ") == "0101901234"
+    assert person_ref("010190-1234", KEY) == person_ref("0101901234", KEY)
+    assert person_ref("0101901234", KEY) != person_ref("0101901234", b"x" * 32)
+    assert "0101901234" not in person_ref("0101901234", KEY)
+
+
+def test_modulus_11_is_not_applied_but_the_shape_is() -> None:
+    normalise_cpr("0101901235")  # fails modulus 11; valid since 2007
+    with pytest.raises(InvalidCpr):
+        normalise_cpr("01019012")
+
+
+def test_case_ids_are_stable_and_do_not_reveal_the_verdict() -> None:
+    assert case_id_for("KBV-2026-004711", KEY) == case_id_for("KBV-2026-004711 ", KEY)
+    assert case_id_for("KBV-2026-004711", KEY) != case_id_for("KBV-2026-004712", KEY)
+    assert "4711" not in case_id_for("KBV-2026-004711", KEY)
+
+
+def test_masked_cpr_hides_the_birth_date() -> None:
+    assert mask_cpr("0101901234") == "******-**34"
+
+
+def payload(text: str) -> Payload:
+    return Payload(metadata={"encoding": b"json/plain"}, data=text.encode())
+
+
+async def test_codec_encrypts_and_rotated_keys_still_decrypt() -> None:
+    old = EncryptionCodec("k1", {"k1": b"1" * 32})
+    [sealed] = await old.encode([payload('{"cpr": "0101901234"}')])
+    assert b"0101901234" not in sealed.SerializeToString()
+    assert sealed.metadata["encryption-key-id"] == b"k1"
+
+    rotated = EncryptionCodec("k2", {"k1": b"1" * 32, "k2": b"2" * 32})
+    [plain] = await rotated.decode([sealed])
+    assert plain.data == b'{"cpr": "0101901234"}'
+    [resealed] = await rotated.encode([plain])
+    assert resealed.metadata["encryption-key-id"] == b"k2"
+
+
+async def test_an_unknown_key_fails_loudly() -> None:
+    [sealed] = await EncryptionCodec("k9", {"k9": b"9" * 32}).encode([payload("{}")])
+    with pytest.raises(UnknownCodecKey, match="k9"):
+        await EncryptionCodec("k1", {"k1": b"1" * 32}).decode([sealed])
+
+
+def test_keys_are_owner_only_and_stable(tmp_path: Path) -> None:
+    keys = FileKeyStore(tmp_path / "keys")
+    first = keys.pseudonym_key()
+    assert FileKeyStore(tmp_path / "keys").pseudonym_key() == first
+    org = keys.org_keys("bbs")
+    for f in (tmp_path / "keys").rglob("*"):
+        if f.is_file():
+            assert stat.S_IMODE(f.stat().st_mode) == 0o600, f
+    rotated = keys.rotate_org_keys("bbs")
+    assert rotated.encryption_key_id != org.encryption_key_id
+    primary, all_keys = keys.codec_keys()
+    new_primary = keys.rotate_codec_key()
+    assert new_primary != primary and set(keys.codec_keys()[1]) == {primary, new_primary}
+    assert all_keys[primary] == keys.codec_keys()[1][primary]
+
+
+def test_dead_letters_are_sealed_but_recoverable(tmp_path: Path) -> None:
+    keys = FileKeyStore(tmp_path / "keys")
+    original = b'{"person": {"cpr": "0101901234"}}'
+    sealed, headers = seal_dead_letter(original, keys)
+    assert b"0101901234" not in sealed
+    assert open_dead_letter(sealed, dict(headers), keys) == original
