@@ -15,7 +15,7 @@ from temporalio import activity
 from activities.deps import Deps
 from verdictflow.domain.cloudevents import cloud_event
 from verdictflow.domain.policy import EligibilityDecision
-from verdictflow.domain.sealing import seal_disclosure
+from verdictflow.domain.sealing import seal_case_layer, seal_disclosure
 from verdictflow.domain.topics import DISCLOSURE_RETRACTED, DISCLOSURE_SEALED, HOUSING_DISCLOSURES
 from verdictflow.domain.verdict import Verdict
 
@@ -46,13 +46,10 @@ class RetractRequest:
     at: str
 
 
-def disclosure_content(req: SealRequest) -> dict[str, Any]:
-    """Only what the housing organisation needs to decide on the lease (data minimisation)."""
+def personal_part(req: SealRequest) -> dict[str, Any]:
+    """What identifies the person or describes the crime: sealed under the case key too."""
     v, d = req.verdict, req.decision
     return {
-        "case_id": req.case_id,
-        "disclosure_id": req.disclosure_id,
-        "legal_basis": "Almenboligloven § 63 d",
         "verdict": {
             "verdict_id": v.verdict_id,
             "court": v.court,
@@ -64,11 +61,18 @@ def disclosure_content(req: SealRequest) -> dict[str, Any]:
         "offences": [asdict(o) for o in v.offences],
         "sentence": asdict(v.sentence),
         "crime_scene": asdict(v.crime_scene),
-        "assessment": {
-            "policy_version": d.policy_version,
-            "outcome": d.outcome,
-            "rules": [asdict(r) for r in d.rules],
-        },
+        "rules": [asdict(r) for r in d.rules],
+    }
+
+
+def disclosure_content(req: SealRequest, case_key: bytes) -> dict[str, Any]:
+    """Only what the housing organisation needs to decide on the lease (data minimisation)."""
+    d = req.decision
+    return {
+        "case_id": req.case_id,
+        "disclosure_id": req.disclosure_id,
+        "legal_basis": "Almenboligloven § 63 d",
+        "assessment": {"policy_version": d.policy_version, "outcome": d.outcome},
         "housing": {
             "housing_org_id": d.housing_org_id,
             "department_id": d.department_id,
@@ -76,6 +80,7 @@ def disclosure_content(req: SealRequest) -> dict[str, Any]:
             "partnership_id": d.partnership_id,
         },
         "decision_due_on": req.decision_due_on,
+        "personal": seal_case_layer(personal_part(req), req.case_id, case_key),
     }
 
 
@@ -90,8 +95,9 @@ class DisclosureActivities:
             raise ValueError("an eligible decision names the receiving housing organisation")
         org = self.deps.keys.org_keys(org_id)
         signer_kid, signer = self.deps.keys.platform_signing()
+        case_key = self.deps.keys.case_keys().key(req.case_id, create=True)
         sealed = seal_disclosure(
-            disclosure_content(req),
+            disclosure_content(req, case_key),
             disclosure_id=req.disclosure_id,
             case_id=req.case_id,
             recipient_org=org_id,

@@ -23,6 +23,8 @@ app.add_typer(stack_app, name="stack")
 app.add_typer(services_app, name="services")
 app.add_typer(dev_app, name="dev")
 app.add_typer(keys_app, name="keys")
+case_app = typer.Typer(help="Cases: purge (crypto-shredding).", no_args_is_help=True)
+app.add_typer(case_app, name="case")
 
 
 def _keys():  # noqa: ANN202
@@ -175,6 +177,31 @@ def case_id(verdict_id: str) -> None:
     print(case_id_for(verdict_id, _keys().pseudonym_key()))
 
 
+@case_app.command("purge")
+def case_purge(
+    case_id_: Annotated[str, typer.Argument(metavar="CASE_ID")],
+    force: Annotated[bool, typer.Option(help="Terminate the case's workflows if still running.")] = False,
+    actor: Annotated[str, typer.Option(help="Who orders the purge (audited).")] = "operator",
+) -> None:
+    """Crypto-shred a case: destroy its data key, so no copy of its personal data opens."""
+    from verdictflow.purge import CaseStillOpen, purge_case
+    from verdictflow.temporal import connect
+
+    settings, keys = get_settings(), _keys()
+
+    async def main() -> None:
+        result = await purge_case(settings, keys, await connect(settings, keys), case_id_,
+                                  actor=actor, force=force)
+        print(f"✓ {result.case_id} purged (key destroyed now: {result.key_destroyed}, "
+              f"tasks cleared: {result.tasks_cleared})")
+
+    try:
+        asyncio.run(main())
+    except CaseStillOpen as exc:
+        print(f"✗ {exc}")
+        raise typer.Exit(1) from None
+
+
 @dev_app.command("token")
 def dev_token(
     org: Annotated[str, typer.Option(help="Organisation id the token is scoped to.")],
@@ -188,6 +215,19 @@ def dev_token(
     if settings.environment == "production":
         raise typer.BadParameter("development tokens are not issued in production")
     print(issue_dev_token(settings, _keys(), org, role=role, subject=subject))
+
+
+@keys_app.command("init")
+def keys_init() -> None:
+    """Provision every missing key (owner-only files); production requires this step."""
+    from verdictflow.keys import provision
+    from verdictflow.reference import load_reference
+
+    settings = get_settings()
+    orgs = [o.id for o in load_reference(settings).partnerships.housing_organisations]
+    made = provision(_keys(), orgs)
+    print(f"✓ {len(made)} key file(s) created in {settings.keys_dir}" if made
+          else f"✓ all keys present in {settings.keys_dir}")
 
 
 @keys_app.command("rotate")

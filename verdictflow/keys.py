@@ -25,6 +25,8 @@ from cryptography.hazmat.primitives.serialization import (
     load_pem_private_key,
 )
 
+from verdictflow.casekeys import CaseKeyStore
+
 
 def key_id(public_raw: bytes) -> str:
     return hashlib.sha256(public_raw).hexdigest()[:16]
@@ -57,6 +59,9 @@ class KeyStore(Protocol):
 
     def rotate_codec_key(self) -> str: ...
 
+    def case_keys(self) -> CaseKeyStore:
+        """Per-case data keys, wrapped by the master key (crypto-shredding)."""
+
     def pseudonym_key(self) -> bytes: ...
 
     def api_token_key(self) -> bytes: ...
@@ -68,12 +73,23 @@ class KeyStore(Protocol):
     def rotate_org_keys(self, org_id: str) -> OrgKeys: ...
 
 
+class MissingKey(Exception):
+    """Outside development keys are provisioned (``verdictflow keys init``), never invented."""
+
+
 class FileKeyStore:
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, *, generate: bool = True) -> None:
         self.dir = directory
+        self.generate = generate
         self._lock = Lock()
+        self._case_keys: CaseKeyStore | None = None
 
     # -- files -------------------------------------------------------------
+    def _missing(self, path: Path) -> None:
+        if not self.generate:
+            raise MissingKey(f"key file {path} is missing; provision keys with "
+                             "`verdictflow keys init` (generation at start is for development)")
+
     def _write_secret(self, path: Path, data: bytes) -> None:
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         tmp = path.with_suffix(path.suffix + f".{os.getpid()}.tmp")
@@ -91,6 +107,7 @@ class FileKeyStore:
         path = self.dir / name
         with self._lock:
             if not path.exists():
+                self._missing(path)
                 self._write_secret(path, secrets.token_bytes(size))
             return path.read_bytes()
 
@@ -98,6 +115,7 @@ class FileKeyStore:
         path = self.dir / name
         with self._lock:
             if not path.exists():
+                self._missing(path)
                 pem = generate().private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption())
                 self._write_secret(path, pem)
             return path.read_bytes()
@@ -107,6 +125,7 @@ class FileKeyStore:
         codec_dir = self.dir / "codec"
         primary_file = codec_dir / "primary"
         if not primary_file.exists():
+            self._missing(primary_file)
             self.rotate_codec_key()
         primary = primary_file.read_text().strip()
         keys = {p.stem: p.read_bytes() for p in codec_dir.glob("*.key")}
@@ -121,6 +140,17 @@ class FileKeyStore:
         tmp.write_text(kid)
         os.replace(tmp, primary)
         return kid
+
+    # -- per-case data keys --------------------------------------------------
+    def master_keys(self) -> tuple[str, dict[str, bytes]]:
+        """The key-encryption key that wraps every case's data key."""
+        return "m1", {"m1": self._secret("master.key")}
+
+    def case_keys(self) -> CaseKeyStore:
+        if self._case_keys is None:
+            self.dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+            self._case_keys = CaseKeyStore(self.dir / "case-keys.db", self.master_keys)
+        return self._case_keys
 
     # -- others --------------------------------------------------------------
     def pseudonym_key(self) -> bytes:
@@ -155,4 +185,19 @@ class FileKeyStore:
 
 
 def keystore_for(settings) -> FileKeyStore:  # noqa: ANN001 - Settings, kept import-light
-    return FileKeyStore(settings.keys_dir)
+    return FileKeyStore(settings.keys_dir, generate=settings.environment != "production")
+
+
+def provision(store: FileKeyStore, org_ids: list[str]) -> list[str]:
+    """Creates every key that is missing (``verdictflow keys init``); returns what it made."""
+    before = {p for p in store.dir.rglob("*") if p.is_file()} if store.dir.exists() else set()
+    generating = FileKeyStore(store.dir, generate=True)
+    generating.codec_keys()
+    generating.pseudonym_key()
+    generating.api_token_key()
+    generating.master_keys()
+    generating.platform_signing()
+    for org in org_ids:
+        generating.org_keys(org)
+    after = {p for p in store.dir.rglob("*") if p.is_file()}
+    return sorted(str(p.relative_to(store.dir)) for p in after - before)

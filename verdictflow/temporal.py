@@ -16,7 +16,7 @@ def data_converter(keys: KeyStore) -> temporalio.converter.DataConverter:
     primary, all_keys = keys.codec_keys()
     return dataclasses.replace(
         temporalio.converter.default(),
-        payload_codec=EncryptionCodec(primary, all_keys),
+        payload_codec=EncryptionCodec(primary, all_keys, case_keys=keys.case_keys()),
         # Failure messages and stack traces can quote personal data: encrypt them too.
         failure_converter_class=temporalio.converter.DefaultFailureConverterWithEncodedAttributes,
     )

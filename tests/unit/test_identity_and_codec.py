@@ -90,3 +90,48 @@ def test_dead_letters_are_sealed_but_recoverable(tmp_path: Path) -> None:
     sealed, headers = seal_dead_letter(original, keys)
     assert b"0101901234" not in sealed
     assert open_dead_letter(sealed, dict(headers), keys) == original
+
+
+def test_production_never_invents_keys(tmp_path: Path) -> None:
+    from verdictflow.keys import MissingKey, provision
+
+    strict = FileKeyStore(tmp_path / "keys", generate=False)
+    with pytest.raises(MissingKey, match="keys init"):
+        strict.pseudonym_key()
+    made = provision(strict, ["bbs"])
+    assert "pseudonym.key" in made and "orgs/bbs/encryption.pem" in made
+    assert strict.pseudonym_key() and strict.org_keys("bbs")
+
+
+def test_case_keys_are_created_once_and_destroyed_for_good(tmp_path: Path) -> None:
+    from verdictflow.casekeys import CaseKeyDestroyed, CaseKeyUnknown
+
+    case_keys = FileKeyStore(tmp_path / "keys").case_keys()
+    with pytest.raises(CaseKeyUnknown):
+        case_keys.key("case-a")  # opening never creates
+    key = case_keys.key("case-a", create=True)
+    assert case_keys.key("case-a") == key and case_keys.key("case-b", create=True) != key
+    assert case_keys.destroy("case-a") is True
+    assert case_keys.destroy("case-a") is False
+    with pytest.raises(CaseKeyDestroyed):
+        case_keys.key("case-a", create=True)  # a purged case cannot get a new key
+    assert case_keys.key("case-b")
+    assert key not in (tmp_path / "keys" / "case-keys.db").read_bytes()
+
+
+async def test_codec_seals_a_case_workflow_under_its_own_key(tmp_path: Path) -> None:
+    from temporalio.converter import WorkflowSerializationContext
+
+    from verdictflow.casekeys import CaseKeyDestroyed
+
+    store = FileKeyStore(tmp_path / "keys")
+    primary, all_keys = store.codec_keys()
+    codec = EncryptionCodec(primary, all_keys, case_keys=store.case_keys())
+    for_case = codec.with_context(WorkflowSerializationContext("default", "reentry-case-x"))
+    [sealed] = await for_case.encode([payload('{"cpr": "0101901234"}')])
+    assert sealed.metadata["encryption-key-id"] == b"case:case-x"
+    [plain] = await codec.decode([sealed])  # self-describing: no context needed to open
+    assert b"0101901234" in plain.data
+    store.case_keys().destroy("case-x")
+    with pytest.raises(CaseKeyDestroyed):
+        await codec.decode([sealed])

@@ -50,6 +50,17 @@ def block_workflow_id(case_id: str) -> str:
     return f"reentry-{case_id}"
 
 
+def case_of_workflow(workflow_id: str | None) -> str | None:
+    """The case a workflow belongs to (its payloads are sealed under that case's key)."""
+    if not workflow_id:
+        return None
+    if workflow_id.startswith("case-"):
+        return workflow_id
+    if workflow_id.startswith("reentry-case-"):
+        return workflow_id[len("reentry-"):]
+    return None
+
+
 def mask_cpr(cpr: str) -> str:
     """For caseworker pages: the date part reveals birth date, so only the last digits are hinted."""
     return "******-**" + normalise_cpr(cpr)[-2:]

@@ -201,3 +201,30 @@ def verify_receipt(fields: dict[str, str], signature: str, public: Ed25519Public
         public.verify(_unb64(signature, "receipt signature"), _canonical(fields))
     except InvalidSignature as exc:
         raise SealError("receipt signature does not verify") from exc
+
+
+# -- the inner layer: personal data under the case's data key ------------------------
+# Inside the recipient's seal, the personal part of a disclosure is sealed once more
+# under the case's data key. The recipient's key proves it is theirs; the case key is
+# released per read by the platform (and audited), and destroying it at purge makes
+# every stored copy (Kafka segments, the gateway's copy, the read model) unreadable.
+
+
+def seal_case_layer(personal: dict[str, Any], case_id: str, case_key: bytes) -> dict[str, str]:
+    kid = f"case:{case_id}"
+    nonce = os.urandom(12)
+    ciphertext = AESGCM(case_key).encrypt(nonce, _canonical(personal), kid.encode())
+    return {"key_id": kid, "nonce": _b64(nonce), "ciphertext": _b64(ciphertext)}
+
+
+def open_case_layer(layer: dict[str, str], case_id: str, case_key: bytes) -> dict[str, Any]:
+    kid = f"case:{case_id}"
+    if layer.get("key_id") != kid:
+        raise SealError("the personal part belongs to another case")
+    try:
+        plain = AESGCM(case_key).decrypt(
+            _unb64(layer["nonce"], "nonce"), _unb64(layer["ciphertext"], "ciphertext"),
+            kid.encode())
+    except (InvalidTag, KeyError) as exc:
+        raise SealError("the personal part does not open with the case key") from exc
+    return json.loads(plain)

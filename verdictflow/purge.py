@@ -1,0 +1,66 @@
+"""Purging a case: destroy its data key, and with it every copy of its personal data.
+
+Only a closed case is purged (its workflows would otherwise fail on payloads they can
+no longer open); ``force`` is for an erasure order that cannot wait, and terminates them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+from sqlmodel import select
+from temporalio.client import Client, WorkflowExecutionStatus
+from temporalio.service import RPCError, RPCStatusCode
+
+from verdictflow.domain.identity import block_workflow_id
+from verdictflow.keys import KeyStore
+from verdictflow.readmodel import Task, record_audit, session
+from verdictflow.settings import Settings
+
+
+class CaseStillOpen(Exception):
+    pass
+
+
+@dataclass
+class PurgeResult:
+    case_id: str
+    key_destroyed: bool
+    tasks_cleared: int
+
+
+async def _running(client: Client, workflow_id: str) -> bool:
+    try:
+        desc = await client.get_workflow_handle(workflow_id).describe()
+    except RPCError as err:
+        if err.status == RPCStatusCode.NOT_FOUND:
+            return False
+        raise
+    return desc.status == WorkflowExecutionStatus.RUNNING
+
+
+async def purge_case(settings: Settings, keys: KeyStore, client: Client, case_id: str, *,
+                     actor: str, force: bool = False) -> PurgeResult:
+    for workflow_id in (case_id, block_workflow_id(case_id)):
+        if await _running(client, workflow_id):
+            if not force:
+                raise CaseStillOpen(f"{workflow_id} is still running; purge after it closes")
+            await client.get_workflow_handle(workflow_id).terminate("purged")
+
+    destroyed = keys.case_keys().destroy(case_id)
+    cleared = await asyncio.to_thread(_clear_read_model, settings.database_url, case_id)
+    for action in ("key.destroy", "case.purge"):
+        record_audit(settings.database_url, actor=actor, action=action, case_id=case_id)
+    return PurgeResult(case_id, destroyed, cleared)
+
+
+def _clear_read_model(url: str, case_id: str) -> int:
+    # The sealed copies no longer open; removing them is tidiness, not the protection.
+    with session(url) as s:
+        tasks = list(s.exec(select(Task).where(Task.case_id == case_id)))
+        for task in tasks:
+            task.sealed_disclosure = None
+            s.add(task)
+        s.commit()
+        return len(tasks)
