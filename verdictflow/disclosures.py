@@ -10,6 +10,7 @@ from typing import Any
 
 from verdictflow.domain.sealing import (
     SealedDisclosure,
+    SealError,
     open_case_layer,
     open_disclosure,
 )
@@ -18,11 +19,13 @@ from verdictflow.keys import KeyStore
 
 def read_disclosure(sealed: SealedDisclosure, org_id: str, keys: KeyStore) -> dict[str, Any]:
     """Raises SealError (tampered, wrong recipient) or CaseKeyDestroyed (purged)."""
-    org = keys.org_keys(org_id)
+    private = keys.org_decryption_keys(org_id).get(sealed.recipient_key_id)
+    if private is None:
+        raise SealError(f"sealed to key {sealed.recipient_key_id!r}, which {org_id} does not hold")
     _, platform = keys.platform_signing()
     content = open_disclosure(
-        sealed, recipient_org=org_id, recipient_key_id=org.encryption_key_id,
-        recipient_private=org.encryption, platform_public=platform.public_key())
+        sealed, recipient_org=org_id, recipient_key_id=sealed.recipient_key_id,
+        recipient_private=private, platform_public=platform.public_key())
     layer = content.pop("personal", None)
     if layer is None:  # sealed before the case layer existed
         return content

@@ -72,6 +72,10 @@ class KeyStore(Protocol):
 
     def rotate_org_keys(self, org_id: str) -> OrgKeys: ...
 
+    def org_decryption_keys(self, org_id: str) -> dict[str, X25519PrivateKey]: ...
+
+    def org_verification_keys(self, org_id: str) -> dict[str, Ed25519PublicKey]: ...
+
 
 class MissingKey(Exception):
     """Outside development keys are provisioned (``verdictflow keys init``), never invented."""
@@ -174,6 +178,21 @@ class FileKeyStore:
         )
         assert isinstance(enc, X25519PrivateKey) and isinstance(sig, Ed25519PrivateKey)
         return OrgKeys(org_id=org_id, encryption=enc, signing=sig)
+
+    def _all_versions(self, org_id: str, name: str) -> list:  # noqa: ANN401 - private keys
+        self.org_keys(org_id)  # the current ones exist (or MissingKey)
+        files = sorted((self.dir / "orgs" / org_id).glob(f"{name}.pem*"))
+        return [load_pem_private_key(f.read_bytes(), None) for f in files]
+
+    def org_decryption_keys(self, org_id: str) -> dict[str, X25519PrivateKey]:
+        """Current and retired keys: disclosures sealed before a rotation still open."""
+        return {key_id(_raw_public(k.public_key())): k
+                for k in self._all_versions(org_id, "encryption")}
+
+    def org_verification_keys(self, org_id: str) -> dict[str, Ed25519PublicKey]:
+        """Current and retired receipt keys, so receipts signed before a rotation verify."""
+        return {key_id(_raw_public(k.public_key())): k.public_key()
+                for k in self._all_versions(org_id, "signing")}
 
     def rotate_org_keys(self, org_id: str) -> OrgKeys:
         org_dir = self.dir / "orgs" / org_id

@@ -106,11 +106,16 @@ class HousingGateway:
         try:
             sealed = SealedDisclosure.from_dict(event["data"])
             org = self.keys.org_keys(self.org_id)
+            private = self.keys.org_decryption_keys(self.org_id).get(sealed.recipient_key_id)
+            if private is None:
+                raise SealError(f"sealed to key {sealed.recipient_key_id!r}, "
+                                "which this organisation does not hold")
             _, platform = self.keys.platform_signing()
+            # Opening the outer seal proves it is ours and intact; the personal part stays
+            # under the case key until a caseworker reads it through the platform.
             open_disclosure(sealed, recipient_org=self.org_id,
-                            recipient_key_id=org.encryption_key_id,
-                            recipient_private=org.encryption,
-                            platform_public=platform.public_key())
+                            recipient_key_id=sealed.recipient_key_id,
+                            recipient_private=private, platform_public=platform.public_key())
         except SealError as exc:
             raise Refused(f"disclosure refused: {exc}") from exc
         kept = await asyncio.to_thread(inbox.keep, self.db, inbox.ReceivedDisclosure(

@@ -101,7 +101,10 @@ class IngestService:
 
     def _verify_receipt(self, action: SignalReceipt) -> None:
         try:
-            public = self.keys.org_keys(action.org_id).signing.public_key()
+            public = self.keys.org_verification_keys(action.org_id).get(
+                action.signed_fields.get("key_id", ""))
+            if public is None:
+                raise SealError("receipt signed with a key the organisation does not hold")
             verify_receipt(action.signed_fields, action.signature, public)
         except SealError as exc:
             raise Rejected(str(exc)) from exc

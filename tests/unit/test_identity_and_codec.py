@@ -135,3 +135,20 @@ async def test_codec_seals_a_case_workflow_under_its_own_key(tmp_path: Path) -> 
     store.case_keys().destroy("case-x")
     with pytest.raises(CaseKeyDestroyed):
         await codec.decode([sealed])
+
+
+def test_rotated_organisation_keys_still_open_what_was_sealed_before(tmp_path: Path) -> None:
+    from verdictflow.disclosures import read_disclosure
+    from verdictflow.domain.sealing import seal_disclosure
+
+    keys = FileKeyStore(tmp_path / "keys")
+    old = keys.org_keys("bbs")
+    kid, signer = keys.platform_signing()
+    sealed = seal_disclosure({"case_id": "case-r"}, disclosure_id="case-r-d1", case_id="case-r",
+                             recipient_org="bbs", recipient_key_id=old.encryption_key_id,
+                             recipient_public=old.encryption.public_key(), signer=signer,
+                             signer_key_id=kid)
+    new = keys.rotate_org_keys("bbs")
+    assert new.encryption_key_id != old.encryption_key_id
+    assert read_disclosure(sealed, "bbs", keys) == {"case_id": "case-r"}
+    assert set(keys.org_verification_keys("bbs")) == {old.signing_key_id, new.signing_key_id}
