@@ -23,6 +23,8 @@ app.add_typer(stack_app, name="stack")
 app.add_typer(services_app, name="services")
 app.add_typer(dev_app, name="dev")
 app.add_typer(keys_app, name="keys")
+audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
 case_app = typer.Typer(help="Cases: purge (crypto-shredding).", no_args_is_help=True)
 app.add_typer(case_app, name="case")
 
@@ -202,6 +204,24 @@ def case_purge(
         raise typer.Exit(1) from None
 
 
+@audit_app.command("verify")
+def audit_verify(
+    expected_head: Annotated[str | None, typer.Option(help="An anchored head, SEQ:HASH.")] = None,
+) -> None:
+    """Check the hash chain of the audit log: a changed or removed entry is reported."""
+    from verdictflow.audit import audit_verify_command
+
+    raise typer.Exit(audit_verify_command(get_settings(), expected_head))
+
+
+@audit_app.command("head")
+def audit_head() -> None:
+    """Print the chain's head (SEQ:HASH), to anchor outside the database."""
+    from verdictflow.audit import audit_head_command
+
+    raise typer.Exit(audit_head_command(get_settings()))
+
+
 @dev_app.command("token")
 def dev_token(
     org: Annotated[str, typer.Option(help="Organisation id the token is scoped to.")],
@@ -236,14 +256,21 @@ def keys_rotate(
     org: Annotated[str | None, typer.Option(help="Rotate this organisation's keys.")] = None,
 ) -> None:
     """Rotate keys; old codec keys stay available for decryption."""
-    keys = _keys()
-    if codec:
-        print(f"codec primary key is now {keys.rotate_codec_key()}")
-    if org:
-        k = keys.rotate_org_keys(org)
-        print(f"{org}: encryption key {k.encryption_key_id}, signing key {k.signing_key_id}")
+    from verdictflow.audit import KEY_ROTATE
+    from verdictflow.readmodel import record_audit
+
     if not codec and not org:
         raise typer.BadParameter("say what to rotate: --codec and/or --org ORG")
+    keys, url = _keys(), get_settings().database_url
+    if codec:
+        kid = keys.rotate_codec_key()
+        record_audit(url, actor="operator", action=KEY_ROTATE, detail=f"codec primary {kid}")
+        print(f"codec primary key is now {kid}")
+    if org:
+        k = keys.rotate_org_keys(org)
+        record_audit(url, actor="operator", action=KEY_ROTATE, org_id=org,
+                     detail=f"encryption {k.encryption_key_id} signing {k.signing_key_id}")
+        print(f"{org}: encryption key {k.encryption_key_id}, signing key {k.signing_key_id}")
 
 
 @app.command()

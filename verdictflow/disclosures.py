@@ -19,6 +19,8 @@ from verdictflow.keys import KeyStore
 
 def read_disclosure(sealed: SealedDisclosure, org_id: str, keys: KeyStore) -> dict[str, Any]:
     """Raises SealError (tampered, wrong recipient) or CaseKeyDestroyed (purged)."""
+    if sealed.recipient_org != org_id:
+        raise SealError("sealed for another housing organisation")
     private = keys.org_decryption_keys(org_id).get(sealed.recipient_key_id)
     if private is None:
         raise SealError(f"sealed to key {sealed.recipient_key_id!r}, which {org_id} does not hold")

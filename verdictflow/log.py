@@ -1,8 +1,18 @@
-"""structlog JSON logging with a last line of defence against personal data.
+"""structlog JSON logging that cannot carry personal data, whoever writes the line.
 
-Code logs ids and pseudonyms only; ``redact`` is there for the day somebody logs an
-exception message or a payload by mistake: CPR-shaped numbers are masked and fields
-whose name says they hold personal data or verdict details are dropped.
+Code logs ids and pseudonyms only; redaction is the last line of defence for the day
+somebody logs an exception message or a payload by mistake. Every line goes through
+one stdlib handler whose ``ProcessorFormatter`` renders it: our structlog events and
+the libraries' stdlib records (aiokafka, temporalio, uvicorn, sqlalchemy) alike, so
+a library that quotes a message in its own error is redacted like our code. In every
+string, tracebacks included (rendered to text first, then scrubbed):
+
+- CPR-shaped numbers (``DDMMYY-SSSS``, ten digits with an optional hyphen, not part
+  of a longer run of digits) become ``[cpr-redacted]``;
+- fields whose name says personal data or verdict details become ``[redacted]``, at
+  any depth;
+- values registered as sensitive (``redact_values`` for the whole process,
+  ``sensitive(...)`` for the event being handled) become ``[redacted]``.
 """
 
 from __future__ import annotations
@@ -10,50 +20,178 @@ from __future__ import annotations
 import logging
 import re
 import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import structlog
 
 _CPR_SHAPED = re.compile(r"(?<!\d)\d{6}-?\d{4}(?!\d)")
+REDACTED = "[redacted]"
+CPR_REDACTED = "[cpr-redacted]"
 SENSITIVE_KEYS = frozenset(
-    {"cpr", "name", "person", "address", "registered_address", "offences", "description",
-     "crime_scene", "sentence", "content", "disclosure", "justification"}
+    {"cpr", "cpr_number", "cpr_nummer", "personnummer", "name", "first_name", "last_name",
+     "full_name", "person", "persons", "address", "registered_address", "street", "phone",
+     "email", "offences", "offence", "description", "crime_scene", "sentence", "content",
+     "disclosure", "justification", "plaintext", "cleartext"}
 )
+# Shorter values would mask half of every line ("a", "Bo"); a short name is caught by
+# its key or by the whole string it is part of, registered as such.
+_MIN_SENSITIVE_LEN = 3
+
+_process_values: set[str] = set()
+_process_lock = threading.Lock()
+_context_values: ContextVar[tuple[str, ...]] = ContextVar("vf_sensitive", default=())
+_service = "verdictflow"
 
 
-def _scrub(value: Any) -> Any:
+# -- the sensitive-value registry -------------------------------------------------------
+def redact_values(*values: str | None) -> None:
+    """Never log these strings in this process (a test CPR, a secret, a fixture name)."""
+    with _process_lock:
+        _process_values.update(v for v in values if v and len(v) >= _MIN_SENSITIVE_LEN)
+
+
+@contextmanager
+def sensitive(*values: str | None) -> Iterator[None]:
+    """Mask these strings in anything logged while handling one event (contextvars, so
+    concurrent tasks keep their own). Register a name's parts too if they may appear
+    alone: ``sensitive(name, *name.split(), *descriptions)``."""
+    fresh = tuple(v for v in values if v and len(v) >= _MIN_SENSITIVE_LEN)
+    token = _context_values.set(_context_values.get() + fresh)
+    try:
+        yield
+    finally:
+        _context_values.reset(token)
+
+
+@lru_cache(maxsize=64)
+def _pattern(values: frozenset[str]) -> re.Pattern[str] | None:
+    if not values:
+        return None
+    # Longest first, so a full name is masked whole before one of its parts.
+    alternatives = sorted(values, key=len, reverse=True)
+    return re.compile("|".join(map(re.escape, alternatives)), re.IGNORECASE)
+
+
+def _current_pattern() -> re.Pattern[str] | None:
+    with _process_lock:
+        values = frozenset(_process_values)
+    return _pattern(values | frozenset(_context_values.get()))
+
+
+# -- redaction --------------------------------------------------------------------------
+def _scrub_text(text: str, pattern: re.Pattern[str] | None) -> str:
+    if pattern is not None:
+        text = pattern.sub(REDACTED, text)
+    return _CPR_SHAPED.sub(CPR_REDACTED, text)
+
+
+def _is_sensitive_key(key: Any) -> bool:
+    return isinstance(key, str) and key.strip().lower().replace("-", "_") in SENSITIVE_KEYS
+
+
+def _scrub(value: Any, pattern: re.Pattern[str] | None) -> Any:
     if isinstance(value, str):
-        return _CPR_SHAPED.sub("[cpr-redacted]", value)
+        return _scrub_text(value, pattern)
     if isinstance(value, dict):
-        return {k: ("[redacted]" if k in SENSITIVE_KEYS else _scrub(v)) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_scrub(v) for v in value]
-    return value
+        return {_scrub(k, pattern): (REDACTED if _is_sensitive_key(k) else _scrub(v, pattern))
+                for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [_scrub(v, pattern) for v in value]
+    if value is None or isinstance(value, (bool, float)):
+        return value
+    if isinstance(value, int):
+        # A CPR number kept as an integer (its leading zero lost) is still one.
+        return CPR_REDACTED if 10**8 <= value < 10**10 else value
+    # Anything else (a model, a dataclass, bytes) would reach the renderer as its repr,
+    # unscrubbed: scrub the text here instead.
+    return _scrub_text(repr(value) if isinstance(value, bytes) else str(value), pattern)
 
 
 def redact(_logger: Any, _method: str, event_dict: dict[str, Any]) -> dict[str, Any]:
-    return _scrub(event_dict)
+    """structlog processor: mask CPR numbers, drop sensitive fields, mask registered values."""
+    pattern = _current_pattern()
+    return {_scrub(k, pattern): (REDACTED if _is_sensitive_key(k) else _scrub(v, pattern))
+            for k, v in event_dict.items()}
+
+
+def _add_service(_logger: Any, _method: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+    # Not a contextvar: threads started by libraries would not inherit it.
+    event_dict.setdefault("service", _service)
+    return event_dict
+
+
+# -- case context -----------------------------------------------------------------------
+@contextmanager
+def bind_case(case_id: str, person_ref: str | None = None) -> Iterator[None]:
+    """Every line logged inside carries the case id and the pseudonymous person reference
+    (never the CPR number: that is what ``person_ref`` exists for)."""
+    ids = {"case_id": case_id} | ({"person_ref": person_ref} if person_ref else {})
+    with structlog.contextvars.bound_contextvars(**ids):
+        yield
+
+
+# -- configuration ----------------------------------------------------------------------
+def _shared_chain() -> list[Any]:
+    return [
+        structlog.contextvars.merge_contextvars,
+        structlog.stdlib.add_log_level,
+        structlog.stdlib.add_logger_name,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+    ]
 
 
 def configure(service: str, level: str = "INFO", log_file: Path | None = None) -> None:
-    stream = open(log_file, "a", buffering=1) if log_file else sys.stderr  # noqa: SIM115
-    logging.basicConfig(level=level, stream=stream, format="%(message)s", force=True)
-    # Third-party loggers go through the same redaction by way of structlog's formatter.
-    structlog.configure(
+    """One JSON line per record, on stderr or appended to ``log_file``, redacted."""
+    global _service
+    _service = service
+    formatter = structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=_shared_chain(),
         processors=[
-            structlog.contextvars.merge_contextvars,
-            structlog.processors.add_log_level,
-            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+            _add_service,
+            structlog.processors.StackInfoRenderer(),
+            # Tracebacks become text first, so that redact sees what would be written.
             structlog.processors.format_exc_info,
             redact,
             structlog.processors.JSONRenderer(ensure_ascii=False),
         ],
-        wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level)),
-        logger_factory=structlog.WriteLoggerFactory(stream),
+    )
+    handler: logging.Handler = (logging.FileHandler(log_file, encoding="utf-8") if log_file
+                                else logging.StreamHandler(sys.stderr))
+    handler.setFormatter(formatter)
+    handler._verdictflow = True  # type: ignore[attr-defined]  # ours to close on reconfigure
+
+    root = logging.getLogger()
+    for old in root.handlers[:]:
+        root.removeHandler(old)
+        if getattr(old, "_verdictflow", False):
+            old.close()
+    root.addHandler(handler)
+    root.setLevel(level)
+    # A library that brought its own handler would write around the redaction.
+    for existing in list(logging.root.manager.loggerDict.values()):
+        if isinstance(existing, logging.Logger):
+            for old in existing.handlers[:]:
+                existing.removeHandler(old)
+            existing.propagate = True
+    logging.captureWarnings(True)  # warnings quote arguments too
+
+    structlog.configure(
+        processors=[
+            structlog.stdlib.filter_by_level,
+            *_shared_chain(),
+            structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
+        ],
+        wrapper_class=structlog.stdlib.BoundLogger,
+        logger_factory=structlog.stdlib.LoggerFactory(),
         cache_logger_on_first_use=True,
     )
-    structlog.contextvars.bind_contextvars(service=service)
 
 
 def get_logger(name: str | None = None) -> structlog.stdlib.BoundLogger:

@@ -13,6 +13,7 @@ from sqlmodel import select
 from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.service import RPCError, RPCStatusCode
 
+from verdictflow.audit import CASE_PURGE, KEY_DESTROY
 from verdictflow.domain.identity import block_workflow_id
 from verdictflow.keys import KeyStore
 from verdictflow.readmodel import Task, record_audit, session
@@ -50,7 +51,7 @@ async def purge_case(settings: Settings, keys: KeyStore, client: Client, case_id
 
     destroyed = keys.case_keys().destroy(case_id)
     cleared = await asyncio.to_thread(_clear_read_model, settings.database_url, case_id)
-    for action in ("key.destroy", "case.purge"):
+    for action in (KEY_DESTROY, CASE_PURGE):
         record_audit(settings.database_url, actor=actor, action=action, case_id=case_id)
     return PurgeResult(case_id, destroyed, cleared)
 

@@ -63,6 +63,7 @@ class Task(ReadModel, table=True):
     outcome: str | None = None
     decided_by: str | None = None
     decided_at: datetime | None = None
+    assignee: str | None = None  # the subject a supervisor assigned the task to
 
 
 class ReentryBlockRecord(ReadModel, table=True):
@@ -79,14 +80,20 @@ class ReentryBlockRecord(ReadModel, table=True):
 
 
 class AuditEntry(ReadModel, table=True):
+    """One link of the hash chain (verdictflow.audit): ids only, appended, never changed."""
+
     __tablename__ = "audit_log"
     id: int | None = Field(default=None, primary_key=True)
+    seq: int = Field(unique=True, index=True)  # 1, 2, 3, ... without gaps
     at: datetime = Field(default_factory=utcnow)
     actor: str
     org_id: str | None = None
     action: str
     case_id: str | None = None
     task_id: str | None = None
+    detail: str | None = Field(default=None, max_length=200)  # ids, never personal data
+    prev_hash: str = Field(max_length=64)
+    entry_hash: str = Field(max_length=64, unique=True)
 
 
 def engine_for(url: str, metadata: MetaData | None = None) -> Engine:
@@ -135,11 +142,13 @@ def session(url: str, metadata: MetaData | None = None) -> Session:
 
 
 def record_audit(url: str, *, actor: str, action: str, org_id: str | None = None,
-                 case_id: str | None = None, task_id: str | None = None) -> None:
-    with session(url) as s:
-        s.add(AuditEntry(actor=actor, action=action, org_id=org_id, case_id=case_id,
-                         task_id=task_id))
-        s.commit()
+                 case_id: str | None = None, task_id: str | None = None,
+                 detail: str | None = None) -> AuditEntry:
+    """Append to the hash-chained audit log; ``action`` one of verdictflow.audit's names."""
+    from verdictflow.audit import append  # audit builds on this module's tables
+
+    return append(engine_for(url), actor=actor, action=action, org_id=org_id,
+                  case_id=case_id, task_id=task_id, detail=detail)
 
 
 def open_tasks(url: str, org_id: str) -> list[Task]:

@@ -37,7 +37,7 @@ from verdictflow.domain.topics import (
 )
 from verdictflow.kafka import EventPublisher, consumer, dead_letter_headers, handle_until_done
 from verdictflow.keys import KeyStore
-from verdictflow.log import get_logger
+from verdictflow.log import bind_case, get_logger, sensitive
 from verdictflow.settings import Settings
 from workflows.case.workflow import VerdictCaseWorkflow
 
@@ -84,14 +84,17 @@ class IngestService:
             await self._dead_letter(record, str(rejected))
 
     async def _apply(self, record: ConsumerRecord) -> None:
-        if record.topic == POLICE_VERDICTS:
-            envelope = self._validate(record, POLICE_TYPES)
-            action = route_police_event(envelope, self.pseudonym_key)
-        else:
-            envelope = self._validate(record, (DISCLOSURE_RECEIVED,))
-            action = route_receipt(envelope)
-            self._verify_receipt(action)
-        await self._until_accepted(action)
+        if record.topic != POLICE_VERDICTS:
+            receipt = route_receipt(self._validate(record, (DISCLOSURE_RECEIVED,)))
+            self._verify_receipt(receipt)
+            await self._until_accepted(receipt)
+            return
+        envelope = self._validate(record, POLICE_TYPES)
+        action = route_police_event(envelope, self.pseudonym_key)
+        person_ref = action.case.person_ref if isinstance(action, StartCase) else None
+        # Should anything log this event by accident, its personal data is masked.
+        with sensitive(*_personal_strings(envelope["data"])), bind_case(action.case_id, person_ref):
+            await self._until_accepted(action)
 
     def _validate(self, record: ConsumerRecord, types: tuple[str, ...]) -> dict[str, Any]:
         try:
@@ -162,6 +165,14 @@ class IngestService:
         self.dead_lettered += 1
         log.warning("dead_lettered", topic=record.topic, partition=record.partition,
                     offset=record.offset, reason=reason)
+
+
+def _personal_strings(data: dict[str, Any]) -> list[str]:
+    person = data.get("person") or {}
+    name = str(person.get("name", ""))
+    address = (person.get("registered_address") or {}).get("street", "")
+    offences = [str(o.get("description", "")) for o in data.get("offences") or []]
+    return [s for s in (name, *name.split(), address, *offences) if s]
 
 
 async def run_ingest(settings: Settings, client: Client, keys: KeyStore) -> None:
