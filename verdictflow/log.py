@@ -146,6 +146,9 @@ def _shared_chain() -> list[Any]:
     ]
 
 
+CONTENT_DUMPING_LOGGERS = ("aiokafka", "kafka", "temporalio.service", "httpx", "httpcore")
+
+
 def configure(service: str, level: str = "INFO", log_file: Path | None = None) -> None:
     """One JSON line per record, on stderr or appended to ``log_file``, redacted."""
     global _service
@@ -181,6 +184,10 @@ def configure(service: str, level: str = "INFO", log_file: Path | None = None) -
                 existing.removeHandler(old)
             existing.propagate = True
     logging.captureWarnings(True)  # warnings quote arguments too
+    # These libraries write whole message values and RPC bodies at DEBUG: never that low.
+    floor = max(logging.getLevelName(level) if isinstance(level, str) else level, logging.INFO)
+    for name in CONTENT_DUMPING_LOGGERS:
+        logging.getLogger(name).setLevel(floor)
 
     structlog.configure(
         processors=[

@@ -10,6 +10,7 @@ import uuid
 import pytest
 from aiokafka import AIOKafkaProducer
 from temporalio.api.common.v1 import Payload
+from temporalio.service import RPCError
 
 from services.gateway.inbox import kept
 from services.gateway.service import gateway_db_url
@@ -58,8 +59,11 @@ async def test_purged_case_no_longer_opens_anywhere(stack) -> None:  # noqa: ANN
         purged, kept_case = (case_id_for(v, platform.keys.pseudonym_key()) for v in ids)
 
         async def both_awaiting_decision() -> bool:
-            stages = [(await platform.client.get_workflow_handle(c).query(
-                VerdictCaseWorkflow.status)).stage for c in (purged, kept_case)]
+            try:
+                stages = [(await platform.client.get_workflow_handle(c).query(
+                    VerdictCaseWorkflow.status)).stage for c in (purged, kept_case)]
+            except RPCError:  # not started yet
+                return False
             return stages == ["awaiting_decision"] * 2
 
         await eventually(both_awaiting_decision, what="both cases awaiting a decision")

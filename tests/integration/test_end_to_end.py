@@ -16,6 +16,7 @@ from services.api.auth import issue_dev_token
 from tests.integration.events import CPR, NAME, OFFENCE, registered
 from tests.integration.platform import as_json, eventually, read_topic, running_platform
 from verdictflow.domain.identity import case_id_for, person_ref
+from verdictflow.log import configure
 from verdictflow.domain.topics import (
     ALL_TOPICS,
     CASE_EVENTS,
@@ -31,6 +32,8 @@ ORG = "bbs"  # owns the department at Strandesplanaden in the reference data
 async def test_verdict_to_reentry_block(stack) -> None:  # noqa: ANN001
     verdict_id = f"KBV-E2E-{uuid.uuid4().hex[:8]}"
     event = registered(verdict_id)
+    # Every line the in-process services write, at the most talkative level, is scanned.
+    configure("e2e", "DEBUG", Path(stack.state_dir, "logs", "e2e-services.log"))
     async with running_platform(stack, orgs=[ORG, "pab"]) as platform:
         producer = AIOKafkaProducer(bootstrap_servers=stack.kafka_bootstrap)
         await producer.start()
@@ -101,7 +104,23 @@ async def assert_no_personal_data_anywhere(stack, case_id: str) -> None:  # noqa
 
     temporal_files = list(Path(stack.state_dir, "temporal").glob("temporal.db*"))
     assert temporal_files
-    for f in temporal_files:
+    assert_absent(secrets, temporal_files)
+
+    # Kafka's own files: every partition's segments except the ingress topic, where the
+    # police's producers put the person in plaintext (the contract allows it there only).
+    segments = [f for f in Path(stack.state_dir, "kafka", "data").rglob("*") if f.is_file()
+                and not f.parent.name.startswith(f"{POLICE_VERDICTS}-")]
+    assert any(f.suffix == ".log" and f.stat().st_size for f in segments)
+    assert_absent(secrets, segments)
+
+    logs = [f for f in Path(stack.state_dir, "logs").rglob("*") if f.is_file()]
+    service_log = Path(stack.state_dir, "logs", "e2e-services.log").read_text()
+    assert case_id in service_log and '"level": "debug"' in service_log  # it did log
+    assert_absent(secrets, logs)
+
+
+def assert_absent(secrets: list[bytes], files: list[Path]) -> None:
+    for f in files:
         data = f.read_bytes()
         for s in secrets:
-            assert s not in data, f"personal data in {f.name}"
+            assert s not in data, f"personal data in {f}"

@@ -146,3 +146,16 @@ def test_level_is_respected(log_file: Path) -> None:
     get_logger("worker").debug("chatty")
     logging.getLogger("aiokafka").debug("chatty")
     assert lines(log_file) == []
+
+
+def test_libraries_that_dump_message_values_stay_above_debug(tmp_path) -> None:  # noqa: ANN001
+    import logging
+
+    from verdictflow.log import configure
+
+    log_file = tmp_path / "debug.log"
+    configure("t", "DEBUG", log_file)
+    logging.getLogger("aiokafka.producer.producer").debug("Sending value=b'Testperson Secret'")
+    logging.getLogger("verdictflow.something").debug("our own debug line")
+    text = log_file.read_text()
+    assert "Testperson Secret" not in text and "our own debug line" in text
