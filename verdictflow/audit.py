@@ -46,7 +46,8 @@ CODEC_DECODE = "codec.decode"
 KEY_ROTATE = "key.rotate"
 KEY_DESTROY = "key.destroy"  # crypto-shredding: a case key destroyed
 CASE_PURGE = "case.purge"
-ACTIONS = frozenset({DISCLOSURE_READ, DISCLOSURE_READ_FAILED, DECISION_MADE, BLOCK_LOOKUP,
+TASK_ASSIGN = "task.assign"
+ACTIONS = frozenset({TASK_ASSIGN, DISCLOSURE_READ, DISCLOSURE_READ_FAILED, DECISION_MADE, BLOCK_LOOKUP,
                      CODEC_DECODE, KEY_ROTATE, KEY_DESTROY, CASE_PURGE})
 
 GENESIS = "0" * 64

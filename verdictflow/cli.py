@@ -155,6 +155,14 @@ def api() -> None:
                 log_config=None, access_log=False)
 
 
+@app.command("codec-server")
+def codec_server() -> None:
+    """Run the codec server that decrypts payloads for operators (Web UI, temporal CLI)."""
+    from services.codec_server.app import run_codec_server
+
+    run_codec_server(get_settings())
+
+
 # -- tools ---------------------------------------------------------------------------
 @app.command()
 def partnerships(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
@@ -225,16 +233,22 @@ def audit_head() -> None:
 @dev_app.command("token")
 def dev_token(
     org: Annotated[str, typer.Option(help="Organisation id the token is scoped to.")],
-    role: Annotated[str, typer.Option()] = "caseworker",
+    role: Annotated[str, typer.Option(help="caseworker, supervisor, police_reviewer, "
+                                           "municipality_caseworker, operator or auditor")] = "caseworker",
     subject: Annotated[str | None, typer.Option()] = None,
+    municipality: Annotated[str | None, typer.Option(help="Municipality claim.")] = None,
 ) -> None:
-    """Issue a bearer token for the task API (development issuer)."""
+    """Issue a bearer token for the task API and the codec server (development issuer)."""
     from services.api.auth import issue_dev_token
+    from verdictflow.identity_provider import ROLES
 
     settings = get_settings()
     if settings.environment == "production":
         raise typer.BadParameter("development tokens are not issued in production")
-    print(issue_dev_token(settings, _keys(), org, role=role, subject=subject))
+    if role not in ROLES:
+        raise typer.BadParameter(f"role must be one of: {', '.join(sorted(ROLES))}")
+    print(issue_dev_token(settings, _keys(), org, role=role, subject=subject,
+                          municipality=municipality))
 
 
 @keys_app.command("init")

@@ -64,9 +64,10 @@ class KeyStore(Protocol):
 
     def pseudonym_key(self) -> bytes: ...
 
-    def api_token_key(self) -> bytes: ...
-
     def platform_signing(self) -> tuple[str, Ed25519PrivateKey]: ...
+
+    def dev_idp_signing(self) -> tuple[str, Ed25519PrivateKey]:
+        """The development identity provider's token signing key (kid, key)."""
 
     def org_keys(self, org_id: str) -> OrgKeys: ...
 
@@ -160,11 +161,16 @@ class FileKeyStore:
     def pseudonym_key(self) -> bytes:
         return self._secret("pseudonym.key")
 
-    def api_token_key(self) -> bytes:
-        return self._secret("api-token.key")
-
     def platform_signing(self) -> tuple[str, Ed25519PrivateKey]:
         pem = self._private_pem("platform-signing.pem", Ed25519PrivateKey.generate)
+        key = load_pem_private_key(pem, None)
+        assert isinstance(key, Ed25519PrivateKey)
+        return key_id(_raw_public(key.public_key())), key
+
+    def dev_idp_signing(self) -> tuple[str, Ed25519PrivateKey]:
+        # Apart from the platform key: a token signer is a different trust (who may act),
+        # and production never has this file (tokens come from the partners' IdP there).
+        pem = self._private_pem("dev-idp/signing.pem", Ed25519PrivateKey.generate)
         key = load_pem_private_key(pem, None)
         assert isinstance(key, Ed25519PrivateKey)
         return key_id(_raw_public(key.public_key())), key
@@ -213,7 +219,6 @@ def provision(store: FileKeyStore, org_ids: list[str]) -> list[str]:
     generating = FileKeyStore(store.dir, generate=True)
     generating.codec_keys()
     generating.pseudonym_key()
-    generating.api_token_key()
     generating.master_keys()
     generating.platform_signing()
     for org in org_ids:

@@ -10,7 +10,7 @@ import httpx
 from infra import processes
 from verdictflow.settings import Settings
 
-SERVICES = ("worker", "ingest", "gateways", "api")
+SERVICES = ("worker", "ingest", "gateways", "api", "codec-server")
 
 
 def argv(service: str) -> list[str]:

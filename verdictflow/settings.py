@@ -45,6 +45,16 @@ class Settings(BaseSettings):
     api_port: int = 8000
     api_token_ttl_minutes: int = 8 * 60
 
+    # Access tokens (OIDC resource server). An empty JWKS URL means the development issuer
+    # in the key store (verdictflow.identity_provider); production refuses to start that way.
+    oidc_issuer: str = "verdictflow-dev"
+    oidc_audience: str = "verdictflow-api"
+    oidc_jwks_url: str = ""
+
+    # Codec server: decrypts Temporal payloads for operators in the Web UI and the CLI.
+    codec_server_port: int = 8081
+    codec_cors_origin: str = "http://127.0.0.1:8233"  # the Temporal Web UI, exactly
+
     # Configuration files (policy and reference data are data, versioned, not constants)
     policy_file: Path = PACKAGE_DIR / "config" / "eligibility-policy-v1.json"
     partnerships_file: Path = PACKAGE_DIR / "config" / "partnerships.json"

@@ -14,7 +14,8 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from services.api import tasks
-from services.api.routes import router
+from services.api.auth import check_oidc_settings
+from services.api.routes import dev_router, router
 from verdictflow.keys import keystore_for
 from verdictflow.log import configure, get_logger
 from verdictflow.readmodel import engine_for
@@ -38,8 +39,12 @@ async def _task_error(_request: Request, exc: Exception) -> JSONResponse:
 
 def create_app(settings: Settings | None = None,
                temporal_client: tasks.UpdateClient | None = None) -> FastAPI:
-    """The task API. ``temporal_client`` is for tests and for a process that already has one."""
+    """The task API. ``temporal_client`` is for tests and for a process that already has one.
+
+    Raises ``OidcConfigError`` in production without an identity provider configured.
+    """
     settings = settings or get_settings()
+    check_oidc_settings(settings)
     keys = keystore_for(settings)
     ctx = tasks.ApiContext(settings, keys, tasks.TemporalLink(settings, keys, temporal_client))
 
@@ -59,6 +64,8 @@ def create_app(settings: Settings | None = None,
     )
     app.state.ctx = ctx
     app.include_router(router)
+    if settings.environment != "production":
+        app.include_router(dev_router)
     app.add_exception_handler(tasks.TaskError, _task_error)
     return app
 

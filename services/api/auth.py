@@ -1,63 +1,149 @@
-"""Who is calling: bearer JWTs, and which roles may touch tasks.
+"""Who is calling: OIDC access tokens verified as a resource server does, and role checks.
 
-In this skeleton tokens are HS256, signed with the key store's API token key and issued by
-``verdictflow dev token``. OIDC (RS256/ES256 against the identity provider's JWKS) replaces
-that by swapping ``verify_token`` alone: everything else only sees a ``Principal``.
+``verify_token`` is the one place a token is checked, for the task API and the codec
+server alike: the signature against the issuer's JWKS (the key chosen by ``kid``, the
+algorithm pinned by that key and never taken from the token alone), then issuer, audience,
+expiry, not-before and issued-at. The keys come from ``settings.oidc_jwks_url`` (the
+partners' identity provider; cached, fetched again when an unknown ``kid`` shows up after a
+key rotation) or, when that is empty outside production, from the development issuer in
+the key store (``verdictflow.identity_provider``). Everything else only sees a ``Principal``.
 """
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
-from typing import Annotated, Any, Literal, get_args
+from datetime import timedelta
+from typing import Annotated, Any
 
 import jwt
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from jwt import PyJWK, PyJWKClient, PyJWKSet
+from jwt.exceptions import PyJWKClientConnectionError, PyJWKClientError, PyJWKSetError
 
+from verdictflow.identity_provider import DEV_ISSUER, ROLES, Role, issue_dev_token, jwks
 from verdictflow.keys import KeyStore
+from verdictflow.log import get_logger
 from verdictflow.settings import Settings
 
-ISSUER = "verdictflow-dev"
-AUDIENCE = "verdictflow-api"
-ALGORITHM = "HS256"
-LEEWAY = timedelta(seconds=30)  # clock skew between the issuing and the verifying host
+__all__ = ["Principal", "InvalidToken", "OidcConfigError", "KeysUnavailable", "verify_token",
+           "check_oidc_settings", "issue_dev_token", "current_principal", "requires", "Role",
+           "TaskUser", "Supervisor", "MunicipalityUser", "Auditor", "Operator", "TASK_KINDS"]
 
-Role = Literal["caseworker", "supervisor", "police_reviewer", "operator", "auditor"]
+log = get_logger(__name__)
+
+# Asymmetric only: with HS256 the JWKS (public) would be a signing secret (alg confusion).
+ACCEPTED_ALGORITHMS = ("RS256", "PS256", "ES256", "EdDSA")
+LEEWAY = timedelta(seconds=30)  # clock skew between the issuing and the verifying host
+JWKS_CACHE_SECONDS = 300
+
+# Which task kinds each task role works on; other roles have no access to tasks at all.
 # Operators and auditors see ids, stages and the audit log, never a disclosure (design:
 # criminal-offence data goes to its lawful recipient only).
-TASK_ROLES: frozenset[str] = frozenset({"caseworker", "supervisor", "police_reviewer"})
+TASK_KINDS: dict[Role, frozenset[str]] = {
+    "caseworker": frozenset({"decision"}),
+    "supervisor": frozenset({"decision"}),
+    "police_reviewer": frozenset({"review"}),
+}
 
 
 @dataclass(frozen=True)
 class Principal:
     subject: str
-    org_id: str  # a housing organisation id, or a police district id for police_reviewer
+    org_id: str  # housing organisation, police district or municipality id (by role)
     role: Role
+    municipality: str | None = None
 
 
 class InvalidToken(Exception):
     """``str(self)`` is safe to tell the caller."""
 
 
-def verify_token(token: str, settings: Settings, keys: KeyStore) -> Principal:
-    """The one place a token is checked; raises ``InvalidToken`` with the reason.
+class OidcConfigError(RuntimeError):
+    """The service must not start: it could not tell a real token from a forged one."""
 
-    ``settings`` is unused by the HS256 skeleton; the OIDC verifier reads its issuer and
-    JWKS address from it.
-    """
+
+class KeysUnavailable(Exception):
+    """The identity provider's JWKS cannot be fetched now (503, not the caller's fault)."""
+
+
+def check_oidc_settings(settings: Settings) -> None:
+    """Raises ``OidcConfigError`` in production without an identity provider configured."""
+    if settings.environment != "production":
+        return
+    problems = []
+    if settings.oidc_issuer == DEV_ISSUER:
+        problems.append(f"VF_OIDC_ISSUER is the development issuer {DEV_ISSUER!r}")
+    if not settings.oidc_jwks_url:
+        problems.append("VF_OIDC_JWKS_URL is empty")
+    elif not settings.oidc_jwks_url.startswith("https://"):
+        # Whoever can swap the keys in transit can sign any token.
+        problems.append("VF_OIDC_JWKS_URL is not https")
+    if problems:
+        raise OidcConfigError("production needs the identity provider's issuer and JWKS URL "
+                              f"(development tokens are refused there): {'; '.join(problems)}")
+
+
+_clients: dict[str, PyJWKClient] = {}
+_clients_lock = threading.Lock()
+
+
+def _jwks_client(url: str) -> PyJWKClient:
+    # One client per URL per process: its cache is what keeps a request from fetching.
+    with _clients_lock:
+        client = _clients.get(url)
+        if client is None:
+            client = _clients[url] = PyJWKClient(url, lifespan=JWKS_CACHE_SECONDS, timeout=5)
+        return client
+
+
+def signing_key(kid: str, settings: Settings, keys: KeyStore) -> PyJWK:
+    if settings.oidc_jwks_url:
+        try:
+            return _jwks_client(settings.oidc_jwks_url).get_signing_key(kid)
+        except (PyJWKClientConnectionError, ValueError, OSError) as exc:
+            log.warning("oidc.jwks_unavailable", error=type(exc).__name__)
+            raise KeysUnavailable("the identity provider's keys cannot be fetched; "
+                                  "try again shortly") from exc
+        except (PyJWKClientError, PyJWKSetError) as exc:  # fetched, and no such kid in it
+            raise InvalidToken("the token's signing key is unknown") from exc
+    check_oidc_settings(settings)  # production never falls back to the development issuer
     try:
+        return PyJWKSet.from_dict(jwks(keys))[kid]
+    except KeyError as exc:
+        raise InvalidToken("the token's signing key is unknown") from exc
+
+
+def verify_token(token: str, settings: Settings, keys: KeyStore) -> Principal:
+    """Raises ``InvalidToken`` with the reason (or ``KeysUnavailable``)."""
+    try:
+        header = jwt.get_unverified_header(token)
+        unverified = jwt.decode(token, options={"verify_signature": False})
+    except jwt.PyJWTError as exc:
+        raise InvalidToken("the token is invalid") from exc
+    if header.get("alg") not in ACCEPTED_ALGORITHMS:
+        raise InvalidToken("the token is not signed with an accepted algorithm")
+    kid = header.get("kid")
+    if not isinstance(kid, str) or not kid:
+        raise InvalidToken("the token names no signing key (kid)")
+    # Before any key lookup, so a token from elsewhere never makes us fetch the JWKS.
+    if unverified.get("iss") != settings.oidc_issuer:
+        raise InvalidToken("the token is from an unknown issuer")
+    key = signing_key(kid, settings, keys)
+    if key.algorithm_name not in ACCEPTED_ALGORITHMS:  # e.g. an "oct" key in the JWKS
+        raise InvalidToken("the token's signing key is not accepted")
+    try:
+        # A PyJWK pins the algorithm: PyJWT refuses a token whose alg differs from the key's.
         claims: dict[str, Any] = jwt.decode(
-            token,
-            keys.api_token_key(),
-            algorithms=[ALGORITHM],  # pinned: never the algorithm the token names
-            audience=AUDIENCE,
-            issuer=ISSUER,
-            leeway=LEEWAY,
+            token, key, algorithms=list(ACCEPTED_ALGORITHMS),
+            audience=settings.oidc_audience, issuer=settings.oidc_issuer, leeway=LEEWAY,
             options={"require": ["exp", "iat", "iss", "aud", "sub"]},
         )
     except jwt.ExpiredSignatureError as exc:
         raise InvalidToken("the token has expired") from exc
+    except jwt.ImmatureSignatureError as exc:
+        raise InvalidToken("the token is not valid yet") from exc
     except jwt.InvalidAudienceError as exc:
         raise InvalidToken("the token is not meant for this API") from exc
     except jwt.InvalidIssuerError as exc:
@@ -66,41 +152,26 @@ def verify_token(token: str, settings: Settings, keys: KeyStore) -> Principal:
         raise InvalidToken(f"the token lacks the {exc.claim!r} claim") from exc
     except jwt.PyJWTError as exc:
         raise InvalidToken("the token is invalid") from exc
-    org, role = claims.get("org"), claims.get("role")
+    if int(claims["exp"]) <= int(claims["iat"]):  # both int-checked by PyJWT already
+        raise InvalidToken("the token expires before it was issued")
+    return _principal(claims)
+
+
+def _principal(claims: dict[str, Any]) -> Principal:
+    org, role, municipality = claims.get("org"), claims.get("role"), claims.get("municipality")
     if not isinstance(org, str) or not org:
         raise InvalidToken("the token names no organisation")
-    if role not in get_args(Role):
+    if role not in ROLES:
         raise InvalidToken("the token carries an unknown role")
-    return Principal(subject=claims["sub"], org_id=org, role=role)
-
-
-def issue_dev_token(settings: Settings, keys: KeyStore, org_id: str, role: str = "caseworker",
-                    subject: str | None = None, ttl: timedelta | None = None) -> str:
-    """A token for local use (``verdictflow dev token --org ORG``).
-
-    Refused in production: there, tokens come from the identity provider, and a key file
-    on the host must not be enough to act as any caseworker.
-    """
-    if settings.environment == "production":
-        raise RuntimeError("development tokens are not issued in production")
-    if role not in get_args(Role):
-        raise ValueError(f"role must be one of: {', '.join(get_args(Role))}")
-    now = datetime.now(timezone.utc)
-    ttl = ttl if ttl is not None else timedelta(minutes=settings.api_token_ttl_minutes)
-    claims = {
-        "iss": ISSUER,
-        "aud": AUDIENCE,
-        "sub": subject or f"dev-{role}@{org_id}",
-        "org": org_id,
-        "role": role,
-        "iat": int(now.timestamp()),
-        "exp": int((now + ttl).timestamp()),
-    }
-    return jwt.encode(claims, keys.api_token_key(), algorithm=ALGORITHM)
+    if not isinstance(claims["sub"], str) or not claims["sub"]:
+        raise InvalidToken("the token names no subject")
+    return Principal(subject=claims["sub"], org_id=org, role=role,
+                     municipality=municipality if isinstance(municipality, str) else None)
 
 
 # -- FastAPI dependencies -------------------------------------------------------------
-_bearer = HTTPBearer(auto_error=False, description="JWT from `verdictflow dev token --org ORG`")
+_bearer = HTTPBearer(auto_error=False,
+                     description="OIDC access token (development: `verdictflow dev token`)")
 
 
 def _unauthorized(detail: str, error: str | None = "invalid_token") -> HTTPException:
@@ -114,20 +185,33 @@ def current_principal(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
+    # A plain def: FastAPI runs it in the thread pool, where a JWKS fetch may block.
     if credentials is None:
         raise _unauthorized("a bearer token is required", error=None)
-    ctx = request.app.state.ctx  # an ApiContext (services.api.tasks), set by create_app
+    ctx = request.app.state.ctx  # anything with .settings and .keys (API, codec server)
     try:
         return verify_token(credentials.credentials, ctx.settings, ctx.keys)
     except InvalidToken as exc:
         raise _unauthorized(str(exc)) from exc
+    except KeysUnavailable as exc:
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail=str(exc)) from exc
 
 
-def task_user(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
-    if principal.role not in TASK_ROLES:
-        raise HTTPException(status.HTTP_403_FORBIDDEN,
-                            detail=f"the role {principal.role!r} has no access to tasks")
-    return principal
+def requires(*roles: Role, what: str) -> Any:
+    """A dependency admitting only ``roles``: 403 for the others (after 401 for no token)."""
+    allowed = frozenset(roles)
+
+    def role_check(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+        if principal.role not in allowed:
+            raise HTTPException(status.HTTP_403_FORBIDDEN,
+                                detail=f"the role {principal.role!r} has no access to {what}")
+        return principal
+
+    return Depends(role_check)
 
 
-TaskUser = Annotated[Principal, Depends(task_user)]
+TaskUser = Annotated[Principal, requires(*TASK_KINDS, what="tasks")]
+Supervisor = Annotated[Principal, requires("supervisor", what="task assignment")]
+MunicipalityUser = Annotated[Principal, requires("municipality_caseworker", what="notifications")]
+Auditor = Annotated[Principal, requires("auditor", what="the audit log")]
+Operator = Annotated[Principal, requires("operator", what="the codec server")]

@@ -1,18 +1,32 @@
-"""HTTP routes, kept thin: each one hands over to a function in ``tasks``.
+"""HTTP routes, kept thin: each one hands over to a plain function.
 
 Reads are plain ``def`` routes (FastAPI runs them in its thread pool, so the SQLite read
 model and the decryption do not block the event loop); the decision awaits Temporal.
+Who may call what is the route's role dependency (``services.api.auth``); which rows the
+caller sees is the function's business (own organisation only, another's task is 404).
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query
+from sqlmodel import select
 
 from services.api import tasks
-from services.api.auth import TaskUser
-from services.api.schemas import DecisionBody, DecisionResult, Problem, TaskDetail, TaskSummary
+from services.api.auth import Auditor, MunicipalityUser, Supervisor, TaskUser
+from services.api.notifications import NotificationSummary, notifications_for
+from services.api.schemas import (
+    AssigneeBody,
+    AuditRow,
+    DecisionBody,
+    DecisionResult,
+    Problem,
+    TaskDetail,
+    TaskSummary,
+)
+from verdictflow.identity_provider import jwks
+from verdictflow.readmodel import AuditEntry, session
 
 Ctx = Annotated[tasks.ApiContext, Depends(tasks.api_context)]
 
@@ -50,3 +64,45 @@ async def decide(task_id: str, body: DecisionBody, ctx: Ctx, user: TaskUser) -> 
     accepted = await tasks.decide(ctx, user, task_id, body)
     return DecisionResult(case_id=accepted.case_id, task_id=accepted.task_id,
                           outcome=accepted.outcome, stage=accepted.stage)
+
+
+@router.post("/tasks/{task_id}/assignee", tags=["tasks"], responses=_problems(404, 409))
+def assign(task_id: str, body: AssigneeBody, ctx: Ctx, user: Supervisor) -> TaskSummary:
+    """Supervisors only: hands an open task of the organisation to another caseworker."""
+    return tasks.assign_task(ctx, user, task_id, body.assignee)
+
+
+@router.get("/notifications", tags=["municipality"])
+def list_notifications(ctx: Ctx, user: MunicipalityUser) -> list[NotificationSummary]:
+    """The caller municipality's notifications (Serviceloven § 57 a/b follow-up)."""
+    return notifications_for(ctx.settings.database_url, user.org_id)
+
+
+@router.get("/audit", tags=["audit"])
+def list_audit(
+    ctx: Ctx, user: Auditor,
+    after_id: Annotated[int, Query(ge=0, description="page on: the last id seen")] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> list[AuditRow]:
+    """Auditors only: the audit log entries of the caller's organisation, oldest first."""
+    return audit_entries(ctx.settings.database_url, user.org_id, after_id, limit)
+
+
+def audit_entries(database_url: str, org_id: str, after_id: int, limit: int) -> list[AuditRow]:
+    # Scoped to the auditor's organisation like every other read: a platform auditor is
+    # one whose token names the platform's organisation (operators' codec reads land there).
+    with session(database_url) as s:
+        q = (select(AuditEntry).where(AuditEntry.org_id == org_id,
+                                      AuditEntry.id > after_id)  # type: ignore[operator]
+             .order_by(AuditEntry.id).limit(limit))  # type: ignore[arg-type]
+        return [AuditRow.model_validate(e) for e in s.exec(q)]
+
+
+# Outside production only (create_app decides): the development issuer's public keys, so
+# any OIDC-aware client (or the codec server on another host) can verify its tokens.
+dev_router = APIRouter(tags=["operations"])
+
+
+@dev_router.get("/.well-known/jwks.json")
+def dev_jwks(ctx: Ctx) -> dict[str, Any]:
+    return jwks(ctx.keys)

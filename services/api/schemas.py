@@ -22,6 +22,8 @@ class TaskSummary(BaseModel):
     status: str = Field(description="open | done | withdrawn")
     due_on: date | None
     created_at: datetime
+    assignee: str | None = Field(default=None,
+                                 description="subject the supervisor assigned the task to")
 
 
 class _Open(BaseModel):
@@ -140,3 +142,24 @@ class Problem(BaseModel):
     """The error body: FastAPI's ``{"detail": ...}``."""
 
     detail: str
+
+
+class AssigneeBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    # A subject of the organisation's identity provider: an employee id, not a tenant's.
+    assignee: str = Field(min_length=1, max_length=200, pattern=r"^\S+$")
+
+
+class AuditRow(BaseModel):
+    """One audit log entry as an auditor sees it: who did what to which case, ids only."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    at: datetime
+    actor: str
+    org_id: str | None
+    action: str
+    case_id: str | None
+    task_id: str | None

@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from temporalio.client import WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError
 from temporalio.service import RPCError, RPCStatusCode
 
-from services.api.auth import Principal
+from services.api.auth import TASK_KINDS, Principal
 from services.api.schemas import DecisionBody, DisclosureView, TaskDetail, TaskSummary
 from verdictflow.domain.case import (
     TASK_OUTCOMES,
@@ -28,10 +28,12 @@ from verdictflow.domain.case import (
     decision_problem,
 )
 from verdictflow.domain.identity import InvalidCpr, mask_cpr
-from verdictflow.domain.sealing import SealedDisclosure, SealError, open_disclosure
+from verdictflow.casekeys import CaseKeyDestroyed, CaseKeyUnknown
+from verdictflow.disclosures import read_disclosure
+from verdictflow.domain.sealing import SealedDisclosure, SealError
 from verdictflow.keys import KeyStore
 from verdictflow.log import get_logger
-from verdictflow.readmodel import Task, get_task, open_tasks, record_audit
+from verdictflow.readmodel import Task, get_task, open_tasks, record_audit, session
 from verdictflow.settings import Settings
 from verdictflow.temporal import connect
 
@@ -118,16 +120,42 @@ def api_context(request: Request) -> ApiContext:
 
 
 # -- listing and reading ----------------------------------------------------------------
+def visible_to(task: Task | None, principal: Principal) -> bool:
+    """The caller's organisation's task, of a kind the caller's role works on."""
+    return (task is not None and task.org_id == principal.org_id
+            and task.kind in TASK_KINDS.get(principal.role, frozenset()))
+
+
 def list_open_tasks(ctx: ApiContext, principal: Principal) -> list[TaskSummary]:
     rows = open_tasks(ctx.settings.database_url, principal.org_id)
-    return [TaskSummary.model_validate(t) for t in rows]
+    return [TaskSummary.model_validate(t) for t in rows if visible_to(t, principal)]
 
 
 def task_for(ctx: ApiContext, principal: Principal, task_id: str) -> Task:
     task = get_task(ctx.settings.database_url, task_id)
-    if task is None or task.org_id != principal.org_id:
+    if task is None or not visible_to(task, principal):
         raise TaskNotFound()
     return task
+
+
+def assign_task(ctx: ApiContext, principal: Principal, task_id: str,
+                assignee: str) -> TaskSummary:
+    """A supervisor hands an open task to a colleague; the same assignee twice is a no-op
+    on the task (each call is still audited: who reassigned what, when)."""
+    with session(ctx.settings.database_url) as s:
+        task = s.get(Task, task_id)
+        if task is None or not visible_to(task, principal):
+            raise TaskNotFound()
+        if task.status != "open":
+            raise TaskNotOpen("the task is not open")
+        task.assignee = assignee
+        s.add(task)
+        s.commit()
+    ids = {"org_id": principal.org_id, "case_id": task.case_id, "task_id": task_id}
+    record_audit(ctx.settings.database_url, actor=principal.subject, action="task.assign",
+                 **ids)
+    log.info("task.assigned", **ids)  # the assignee is an employee id, kept out of logs too
+    return TaskSummary.model_validate(task)
 
 
 def masked_person(person: dict[str, Any]) -> dict[str, Any]:
@@ -146,14 +174,10 @@ def open_for_org(keys: KeyStore, org_id: str, sealed_json: str) -> dict[str, Any
         sealed = SealedDisclosure.from_dict(json.loads(sealed_json))
     except (ValueError, TypeError) as exc:
         raise SealError("the stored sealed disclosure is not a sealed-disclosure object") from exc
-    org = keys.org_keys(org_id)
-    return open_disclosure(
-        sealed,
-        recipient_org=org_id,
-        recipient_key_id=org.encryption_key_id,
-        recipient_private=org.encryption,
-        platform_public=keys.platform_signing()[1].public_key(),
-    )
+    try:
+        return read_disclosure(sealed, org_id, keys)
+    except (CaseKeyDestroyed, CaseKeyUnknown) as exc:
+        raise SealError(str(exc)) from exc
 
 
 def disclosure_view(content: dict[str, Any]) -> DisclosureView:
