@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse
 
 from services.api import tasks
 from services.api.auth import check_oidc_settings
+from services.api.blocks import router as blocks_router
 from services.api.routes import dev_router, router
 from verdictflow.keys import keystore_for
 from verdictflow.log import configure, get_logger
@@ -64,6 +65,7 @@ def create_app(settings: Settings | None = None,
     )
     app.state.ctx = ctx
     app.include_router(router)
+    app.include_router(blocks_router)
     if settings.environment != "production":
         app.include_router(dev_router)
     app.add_exception_handler(tasks.TaskError, _task_error)

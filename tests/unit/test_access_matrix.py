@@ -56,6 +56,7 @@ MATRIX: dict[str, tuple[int, ...]] = {
     "POST /tasks/{other}/assignee": (403,   404,   403,    403,    403,   403,   401),
     "GET  /notifications":          (403,   403,   403,    200,    403,   403,   401),
     "GET  /audit":                  (403,   403,   403,    403,    403,   200,   401),
+    "POST /reentry-blocks/check":   (200,   200,   403,    403,    403,   403,   401),
     "GET  /healthz":                (200,   200,   200,    200,    200,   200,   200),
     "GET  /.well-known/jwks.json":  (200,   200,   200,    200,    200,   200,   200),
 }
@@ -119,6 +120,8 @@ def _request(env: Env, endpoint: str, role: str | None) -> Any:
                 "justification": "Begrundelse med tilstrækkelig længde."}
     elif path.endswith("/assignee"):
         body = {"assignee": "cw-2"}
+    elif path.endswith("/check"):
+        body = {"cpr": "0101901234"}
     headers = {}
     if role is not None:
         token = issue_dev_token(env.settings, env.keys, HOME[role], role=role, subject="u-1")
