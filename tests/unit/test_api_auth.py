@@ -9,7 +9,7 @@ import json
 import stat
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
@@ -200,23 +200,24 @@ def test_expired_token_is_401(client: TestClient, settings: Settings, keys: File
 @pytest.mark.parametrize(
     ("token_claims", "detail"),
     [
-        (claims(aud="another-api"), "the token is not meant for this API"),
-        (claims(iss="someone-else"), "the token is from an unknown issuer"),
-        (claims(exp=None), "the token lacks the 'exp' claim"),
-        (claims(iat=None), "the token lacks the 'iat' claim"),
-        (claims(nbf=int(time.time()) + 3600), "the token is not valid yet"),
-        (claims(iat=int(time.time()) + 3600, exp=int(time.time()) + 7200),
+        # Built when the test runs, not when it is collected: times are relative to now.
+        (lambda: claims(aud="another-api"), "the token is not meant for this API"),
+        (lambda: claims(iss="someone-else"), "the token is from an unknown issuer"),
+        (lambda: claims(exp=None), "the token lacks the 'exp' claim"),
+        (lambda: claims(iat=None), "the token lacks the 'iat' claim"),
+        (lambda: claims(nbf=int(time.time()) + 3600), "the token is not valid yet"),
+        (lambda: claims(iat=int(time.time()) + 3600, exp=int(time.time()) + 7200),
          "the token is not valid yet"),
         # Both within the clock-skew leeway, so only the ordering check can catch it.
-        (claims(iat=int(time.time()) + 10, exp=int(time.time()) + 5),
+        (lambda: claims(iat=int(time.time()) + 10, exp=int(time.time()) + 5),
          "the token expires before it was issued"),
-        (claims(org=None), "the token names no organisation"),
-        (claims(role="admin"), "the token carries an unknown role"),
+        (lambda: claims(org=None), "the token names no organisation"),
+        (lambda: claims(role="admin"), "the token carries an unknown role"),
     ],
 )
 def test_bad_claims_are_401(client: TestClient, keys: FileKeyStore,
-                            token_claims: dict[str, Any], detail: str) -> None:
-    r = client.get("/tasks", headers=bearer(signed(keys, token_claims)))
+                            token_claims: Callable[[], dict[str, Any]], detail: str) -> None:
+    r = client.get("/tasks", headers=bearer(signed(keys, token_claims())))
     assert r.status_code == 401
     assert r.json()["detail"] == detail
 
