@@ -21,6 +21,9 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from temporalio.api.common.v1 import Payload
 from temporalio.converter import PayloadCodec, SerializationContext, WithSerializationContext
 
+from temporalio.exceptions import ApplicationError
+
+from verdictflow.casekeys import CaseKeyDestroyed, CaseKeyUnknown
 from verdictflow.domain.identity import case_of_workflow
 
 ENCODING = b"binary/encrypted"
@@ -28,7 +31,25 @@ KEY_ID = "encryption-key-id"
 CASE_PREFIX = "case:"
 
 
-class UnknownCodecKey(Exception):
+class PayloadUnreadable(ApplicationError):
+    """Non-retryable: a payload that does not open now never will, so no retry loop."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, type=type(self).__name__, non_retryable=True)
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class UnknownCodecKey(PayloadUnreadable):
+    pass
+
+
+class CasePurged(PayloadUnreadable, CaseKeyDestroyed):
+    pass
+
+
+class CaseKeyMissing(PayloadUnreadable, CaseKeyUnknown):
     pass
 
 
@@ -72,7 +93,12 @@ class EncryptionCodec(PayloadCodec, WithSerializationContext):
         if kid.startswith(CASE_PREFIX):
             if self._case_keys is None:
                 raise UnknownCodecKey(f"payload sealed with a case key ({kid}), no case keys here")
-            return AESGCM(self._case_keys.key(kid[len(CASE_PREFIX):]))
+            try:
+                return AESGCM(self._case_keys.key(kid[len(CASE_PREFIX):]))
+            except CaseKeyDestroyed as exc:
+                raise CasePurged(str(exc)) from exc
+            except CaseKeyUnknown as exc:
+                raise CaseKeyMissing(str(exc)) from exc
         cipher = self._ciphers.get(kid)
         if cipher is None:
             raise UnknownCodecKey(f"payload sealed with unknown codec key {kid!r}")

@@ -152,3 +152,12 @@ def test_rotated_organisation_keys_still_open_what_was_sealed_before(tmp_path: P
     assert new.encryption_key_id != old.encryption_key_id
     assert read_disclosure(sealed, "bbs", keys) == {"case_id": "case-r"}
     assert set(keys.org_verification_keys("bbs")) == {old.signing_key_id, new.signing_key_id}
+
+
+async def test_unreadable_payloads_are_not_retried(tmp_path: Path) -> None:
+    from temporalio.exceptions import ApplicationError
+
+    [sealed] = await EncryptionCodec("k9", {"k9": b"9" * 32}).encode([payload("{}")])
+    with pytest.raises(ApplicationError) as err:
+        await EncryptionCodec("k1", {"k1": b"1" * 32}).decode([sealed])
+    assert err.value.non_retryable
