@@ -84,6 +84,24 @@ def dead_letter_headers(
     ]
 
 
+async def consume(
+    consumer: AIOKafkaConsumer, handle: Callable[[ConsumerRecord], Awaitable[None]], log: Any,
+    *, max_records: int = 200,
+) -> None:
+    """Handles every record in order and commits each partition's batch once handled.
+
+    At-least-once: the offset is committed only after ``handle`` returned (its effect is
+    durable or the record was dead-lettered); a crash or rebalance before that replays
+    the batch, and the handlers' effects are idempotent on the event id.
+    """
+    while True:
+        batch = await consumer.getmany(timeout_ms=1000, max_records=max_records)
+        for tp, records in batch.items():
+            for record in records:
+                await handle_until_done(handle, record, log)
+            await consumer.commit({tp: records[-1].offset + 1})
+
+
 async def handle_until_done(
     handle: Callable[[ConsumerRecord], Awaitable[None]], record: ConsumerRecord, log: Any
 ) -> None:

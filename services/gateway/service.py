@@ -29,7 +29,7 @@ from verdictflow.domain.topics import (
     HOUSING_RECEIPTS,
     dlq,
 )
-from verdictflow.kafka import EventPublisher, consumer, dead_letter_headers, handle_until_done
+from verdictflow.kafka import EventPublisher, consumer, consume, dead_letter_headers
 from verdictflow.keys import KeyStore
 from verdictflow.log import get_logger
 from verdictflow.settings import Settings
@@ -63,12 +63,7 @@ class HousingGateway:
         await self.consumer.stop()
 
     async def run(self) -> None:
-        while True:
-            batch = await self.consumer.getmany(timeout_ms=1000, max_records=100)
-            for tp, records in batch.items():
-                for record in records:
-                    await handle_until_done(self.handle, record, log)
-                await self.consumer.commit({tp: records[-1].offset + 1})
+        await consume(self.consumer, self.handle, log, max_records=100)
 
     async def handle(self, record: ConsumerRecord) -> None:
         if record.key != self.org_id.encode():

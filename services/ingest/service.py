@@ -35,7 +35,7 @@ from verdictflow.domain.topics import (
     POLICE_VERDICTS,
     dlq,
 )
-from verdictflow.kafka import EventPublisher, consumer, dead_letter_headers, handle_until_done
+from verdictflow.kafka import EventPublisher, consumer, consume, dead_letter_headers
 from verdictflow.keys import KeyStore
 from verdictflow.log import bind_case, get_logger, sensitive
 from verdictflow.settings import Settings
@@ -69,12 +69,7 @@ class IngestService:
         await self.publisher.stop()
 
     async def run(self) -> None:
-        while True:
-            batch = await self.consumer.getmany(timeout_ms=1000, max_records=200)
-            for tp, records in batch.items():
-                for record in records:
-                    await handle_until_done(self.handle, record, log)
-                await self.consumer.commit({tp: records[-1].offset + 1})
+        await consume(self.consumer, self.handle, log, max_records=200)
 
     async def handle(self, record: ConsumerRecord) -> None:
         try:

@@ -98,7 +98,11 @@ async def test_one_case_however_often_a_verdict_is_sent(stack) -> None:  # noqa:
             return (await handle.query(VerdictCaseWorkflow.status)).stage == "awaiting_finality"
 
         await eventually(waiting, what="the case to wait for finality")
-        runs = [w async for w in platform.client.list_workflows(f'WorkflowId = "{case_id}"')]
+
+        async def listed() -> list:  # visibility is eventually consistent
+            return [w async for w in platform.client.list_workflows(f'WorkflowId = "{case_id}"')]
+
+        runs = await eventually(listed, what="the case in the visibility store")
         await handle.terminate("test over")
 
     assert len(runs) == 1

@@ -26,6 +26,15 @@ async def wait_for_stage(handle: WorkflowHandle, stage: str, timeout: float = 20
     await asyncio.wait_for(poll(), timeout)
 
 
+async def awaiting_decision(env: WorkflowEnvironment, tq: str, case_id: str) -> WorkflowHandle:
+    """A final, eligible verdict: disclosed, receipted, waiting for the caseworker."""
+    handle = await start(env, tq, case_id)
+    await wait_for_stage(handle, "disclosed")
+    await handle.signal(VerdictCaseWorkflow.receipt_received, receipt(case_id))
+    await wait_for_stage(handle, "awaiting_decision")
+    return handle
+
+
 def receipt(case_id: str) -> ReceiptSignal:
     return ReceiptSignal(event_id="evt-receipt", disclosure_id=f"{case_id}-d1", org_id="bbs",
                          received_at="2026-11-23T10:00:00+00:00", digest="ab" * 32)
@@ -49,10 +58,7 @@ async def test_terminated_tenant_is_blocked_until_the_two_years_pass(
     fake = FakeActivities()
     async with Worker(time_env.client, task_queue=task_queue, workflows=WORKFLOWS,
                       activities=fake.all()):
-        handle = await start(time_env, task_queue, "case-full")
-        await wait_for_stage(handle, "disclosed")
-        await handle.signal(VerdictCaseWorkflow.receipt_received, receipt("case-full"))
-        await wait_for_stage(handle, "awaiting_decision")
+        handle = await awaiting_decision(time_env, task_queue, "case-full")
         accepted = await handle.execute_update(VerdictCaseWorkflow.decide, terminate("case-full"))
         assert accepted.outcome == "terminate"
 
@@ -89,10 +95,7 @@ async def test_overturn_after_disclosure_retracts(
     fake = FakeActivities()
     async with Worker(time_env.client, task_queue=task_queue, workflows=WORKFLOWS,
                       activities=fake.all()):
-        handle = await start(time_env, task_queue, "case-overturn")
-        await wait_for_stage(handle, "disclosed")
-        await handle.signal(VerdictCaseWorkflow.receipt_received, receipt("case-overturn"))
-        await wait_for_stage(handle, "awaiting_decision")
+        handle = await awaiting_decision(time_env, task_queue, "case-overturn")
         overturn = VerdictSignal(event_id="evt-o", type=VERDICT_OVERTURNED, decided_on="2027-03-01")
         await handle.signal(VerdictCaseWorkflow.verdict_changed, overturn)
         await handle.signal(VerdictCaseWorkflow.verdict_changed, overturn)  # a duplicate
@@ -109,10 +112,7 @@ async def test_overturn_lifts_a_placed_block(
     fake = FakeActivities()
     async with Worker(time_env.client, task_queue=task_queue, workflows=WORKFLOWS,
                       activities=fake.all()):
-        handle = await start(time_env, task_queue, "case-lift")
-        await wait_for_stage(handle, "disclosed")
-        await handle.signal(VerdictCaseWorkflow.receipt_received, receipt("case-lift"))
-        await wait_for_stage(handle, "awaiting_decision")
+        handle = await awaiting_decision(time_env, task_queue, "case-lift")
         await handle.execute_update(VerdictCaseWorkflow.decide, terminate("case-lift"))
         await wait_for_stage(handle, "reentry_blocked")
         block = time_env.client.get_workflow_handle("reentry-case-lift")
@@ -152,10 +152,7 @@ async def test_invalid_decisions_never_reach_history(
     case_id = f"case-invalid-{task_queue}"
     async with Worker(time_env.client, task_queue=task_queue, workflows=WORKFLOWS,
                       activities=fake.all()):
-        handle = await start(time_env, task_queue, case_id)
-        await wait_for_stage(handle, "disclosed")
-        await handle.signal(VerdictCaseWorkflow.receipt_received, receipt(case_id))
-        await wait_for_stage(handle, "awaiting_decision")
+        handle = await awaiting_decision(time_env, task_queue, case_id)
         with pytest.raises(WorkflowUpdateFailedError) as err:
             await handle.execute_update(VerdictCaseWorkflow.decide, terminate(case_id, **change))
         assert reason in str(err.value.cause)
@@ -171,10 +168,7 @@ async def test_reminders_then_escalation_when_nobody_decides(
     fake = FakeActivities()
     async with Worker(time_env.client, task_queue=task_queue, workflows=WORKFLOWS,
                       activities=fake.all()):
-        handle = await start(time_env, task_queue, "case-slow")
-        await wait_for_stage(handle, "disclosed")
-        await handle.signal(VerdictCaseWorkflow.receipt_received, receipt("case-slow"))
-        await wait_for_stage(handle, "awaiting_decision")
+        handle = await awaiting_decision(time_env, task_queue, "case-slow")
         await time_env.sleep(timedelta(days=15))
         assert fake.notices == ["reminder", "reminder", "deadline_missed"]
         await handle.terminate("test over")
