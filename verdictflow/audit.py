@@ -32,6 +32,7 @@ from sqlalchemy import insert, inspect, select, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
+from verdictflow.domain.identity import has_cpr_shaped
 from verdictflow.readmodel import AuditEntry, engine_for, utcnow
 
 if TYPE_CHECKING:
@@ -53,7 +54,6 @@ ACTIONS = frozenset({TASK_ASSIGN, DISCLOSURE_READ, DISCLOSURE_READ_FAILED, DECIS
 GENESIS = "0" * 64
 DETAIL_MAX = 200
 # Same shape as the log redaction: a CPR number must never reach a table kept forever.
-_CPR_SHAPED = re.compile(r"(?<!\d)\d{6}-?\d{4}(?!\d)")
 _TABLE = AuditEntry.__table__  # type: ignore[attr-defined]
 _ADVISORY_LOCK_KEY = 0x5646_4155  # "VFAU": one PostgreSQL advisory lock for the chain
 
@@ -146,7 +146,7 @@ def _lock_chain(conn: Connection) -> None:
 def _check_detail(detail: str | None) -> None:
     if detail is None:
         return
-    if len(detail) > DETAIL_MAX or _CPR_SHAPED.search(detail):
+    if len(detail) > DETAIL_MAX or has_cpr_shaped(detail):
         # A programming error, and a refusal is the safe side: the entry must carry ids.
         raise ValueError("audit detail must be a short string of ids, never personal data")
 

@@ -30,7 +30,8 @@ from typing import Any
 
 import structlog
 
-_CPR_SHAPED = re.compile(r"(?<!\d)\d{6}-?\d{4}(?!\d)")
+from verdictflow.domain.identity import mask_cpr_shaped
+
 REDACTED = "[redacted]"
 CPR_REDACTED = "[cpr-redacted]"
 SENSITIVE_KEYS = frozenset(
@@ -88,7 +89,7 @@ def _current_pattern() -> re.Pattern[str] | None:
 def _scrub_text(text: str, pattern: re.Pattern[str] | None) -> str:
     if pattern is not None:
         text = pattern.sub(REDACTED, text)
-    return _CPR_SHAPED.sub(CPR_REDACTED, text)
+    return mask_cpr_shaped(text, CPR_REDACTED)
 
 
 def _is_sensitive_key(key: Any) -> bool:

@@ -161,3 +161,15 @@ async def test_unreadable_payloads_are_not_retried(tmp_path: Path) -> None:
     with pytest.raises(ApplicationError) as err:
         await EncryptionCodec("k1", {"k1": b"1" * 32}).decode([sealed])
     assert err.value.non_retryable
+
+
+def test_our_own_ids_are_never_taken_for_cpr_numbers() -> None:
+    from verdictflow.domain.identity import has_cpr_shaped, mask_cpr_shaped
+
+    refs = [person_ref(f"{n:06d}1234", KEY) for n in range(10101, 10301)]
+    tricky = [r for r in refs if has_cpr_shaped(r.replace("p-", "x "))]
+    assert tricky  # some pseudonyms do hold ten digits in a row ...
+    for ref in tricky:  # ... and stay intact, while a real number beside them is masked
+        text = f"lookup {ref} for 0101901234"
+        assert not has_cpr_shaped(ref)
+        assert mask_cpr_shaped(text, "[x]") == f"lookup {ref} for [x]"

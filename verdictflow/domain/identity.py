@@ -16,6 +16,15 @@ import hmac
 import re
 
 _CPR = re.compile(r"^(\d{6})-?(\d{4})$")
+CPR_SHAPED = re.compile(r"(?<!\d)\d{6}-?\d{4}(?!\d)")
+# Our own ids are hex or base32 and can hold a run of ten digits by chance (a 32-hex
+# pseudonym does about one time in five): they are not CPR numbers, so they are kept.
+_OUR_IDS = re.compile(
+    r"\bp-[0-9a-f]{32}\b"                       # person pseudonym
+    r"|\b(?:reentry-)?case-[a-z2-7]{24}[\w-]*"   # case, task, disclosure, block ids
+    r"|\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b"  # event ids
+    r"|\b[0-9a-f]{64}\b"                        # digests, audit hashes
+)
 
 
 class InvalidCpr(ValueError):
@@ -59,6 +68,22 @@ def case_of_workflow(workflow_id: str | None) -> str | None:
     if workflow_id.startswith("reentry-case-"):
         return workflow_id[len("reentry-"):]
     return None
+
+
+def mask_cpr_shaped(text: str, replacement: str) -> str:
+    """Masks every CPR-shaped number in free text, leaving our own ids intact."""
+    kept: list[str] = []
+
+    def hold(m: re.Match[str]) -> str:
+        kept.append(m.group(0))
+        return f"\x00{len(kept) - 1}\x00"
+
+    masked = CPR_SHAPED.sub(replacement, _OUR_IDS.sub(hold, text))
+    return re.sub("\x00(\\d+)\x00", lambda m: kept[int(m.group(1))], masked)
+
+
+def has_cpr_shaped(text: str) -> bool:
+    return bool(CPR_SHAPED.search(_OUR_IDS.sub("", text)))
 
 
 def mask_cpr(cpr: str) -> str:
