@@ -260,6 +260,12 @@ def keys_init() -> None:
     settings = get_settings()
     orgs = [o.id for o in load_reference(settings).partnerships.housing_organisations]
     made = provision(_keys(), orgs)
+    if made:
+        from verdictflow.audit import KEY_PROVISION
+        from verdictflow.readmodel import record_audit
+
+        record_audit(settings.database_url, actor="operator", action=KEY_PROVISION,
+                     detail=f"{len(made)} key files")
     print(f"✓ {len(made)} key file(s) created in {settings.keys_dir}" if made
           else f"✓ all keys present in {settings.keys_dir}")
 

@@ -96,7 +96,13 @@ class FileKeyStore:
                              "`verdictflow keys init` (generation at start is for development)")
 
     def _write_secret(self, path: Path, data: bytes) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        # mkdir(parents=True) gives intermediate folders the default mode: make each ours.
+        for folder in reversed([path.parent, *path.parent.parents]):
+            if folder == self.dir or self.dir in folder.parents:
+                folder.mkdir(exist_ok=True, mode=0o700)
+                os.chmod(folder, 0o700)
+            elif not folder.exists():
+                folder.mkdir(mode=0o700)
         tmp = path.with_suffix(path.suffix + f".{os.getpid()}.tmp")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "wb") as f:

@@ -73,9 +73,9 @@ def test_keys_are_owner_only_and_stable(tmp_path: Path) -> None:
     first = keys.pseudonym_key()
     assert FileKeyStore(tmp_path / "keys").pseudonym_key() == first
     org = keys.org_keys("bbs")
-    for f in (tmp_path / "keys").rglob("*"):
-        if f.is_file():
-            assert stat.S_IMODE(f.stat().st_mode) == 0o600, f
+    for f in [tmp_path / "keys", *(tmp_path / "keys").rglob("*")]:
+        mode = stat.S_IMODE(f.stat().st_mode)
+        assert mode == (0o600 if f.is_file() else 0o700), f
     rotated = keys.rotate_org_keys("bbs")
     assert rotated.encryption_key_id != org.encryption_key_id
     primary, all_keys = keys.codec_keys()
