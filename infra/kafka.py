@@ -148,8 +148,11 @@ def _cluster_id(settings: Settings) -> str:
             if line.startswith("cluster.id="):
                 path.write_text(line.split("=", 1)[1].strip() + "\n")
                 return path.read_text().strip()
-    # Kafka's Uuid text form: url-safe base64 of 16 random bytes, no padding.
-    cid = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+    # Kafka's Uuid text form: url-safe base64 of 16 random bytes, no padding. One in 64
+    # starts with "-", which tools read as an option: draw again rather than risk it.
+    cid = "-"
+    while cid.startswith("-"):
+        cid = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
     path.write_text(cid + "\n")
     return cid
 
@@ -197,7 +200,7 @@ def _format_storage(settings: Settings, config: Path) -> None:
         return
     cmd = [
         *_jvm(settings), "kafka.tools.StorageTool", "format", "--standalone",
-        "--ignore-formatted", "-t", cluster_id, "-c", str(config),
+        "--ignore-formatted", f"--cluster-id={cluster_id}", "-c", str(config),
     ]  # fmt: skip
     result = subprocess.run(cmd, capture_output=True, text=True)
     if result.returncode != 0:

@@ -78,6 +78,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
     if shared_libs.exists():  # reuse the jars `make` already resolved (marker included)
         shutil.copytree(shared_libs, state / "kafka" / "libs")
     settings = _stack_settings(state)
-    infra_stack.up(settings)
-    yield settings
-    infra_stack.down(settings)
+    try:
+        infra_stack.up(settings)
+        yield settings
+    finally:  # also when up() failed halfway: stop whatever it did start
+        infra_stack.down(settings)
