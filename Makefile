@@ -10,7 +10,7 @@ STAMP   := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1
 
 export VF_STATE_DIR ?= $(CURDIR)/.state
 
-.PHONY: install jars up down status demo services test unit clean
+.PHONY: install jars up down status demo services lint test unit clean
 
 install: $(STAMP)
 
@@ -39,7 +39,10 @@ status: install
 demo: services
 	$(VF) demo
 
-test: jars
+lint: install
+	$(VENV)/bin/ruff check .
+
+test: jars lint
 	$(PY) -m pytest -ra
 
 unit: install

@@ -20,7 +20,7 @@ class Deps:
     partnerships: Partnerships
 
     @classmethod
-    def build(cls, settings: Settings) -> "Deps":
+    def build(cls, settings: Settings) -> Deps:
         return cls(
             settings=settings,
             keys=keystore_for(settings),

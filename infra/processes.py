@@ -14,7 +14,7 @@ import subprocess
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import structlog
@@ -134,7 +134,7 @@ def start(
         logfile = log_path(name, settings)
         logfile.parent.mkdir(parents=True, exist_ok=True)
         with open(logfile, "ab") as out:
-            stamp = datetime.now(timezone.utc).isoformat(timespec="seconds")
+            stamp = datetime.now(UTC).isoformat(timespec="seconds")
             out.write(f"{_START_MARK}{stamp} {' '.join(map(str, argv))}\n".encode())
             out.flush()
             proc = subprocess.Popen(

@@ -20,12 +20,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import sys
 import threading
 import weakref
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TextIO
 
 from sqlalchemy import insert, inspect, select, text
@@ -49,8 +48,18 @@ KEY_DESTROY = "key.destroy"  # crypto-shredding: a case key destroyed
 CASE_PURGE = "case.purge"
 TASK_ASSIGN = "task.assign"
 KEY_PROVISION = "key.provision"
-ACTIONS = frozenset({TASK_ASSIGN, KEY_PROVISION, DISCLOSURE_READ, DISCLOSURE_READ_FAILED, DECISION_MADE, BLOCK_LOOKUP,
-                     CODEC_DECODE, KEY_ROTATE, KEY_DESTROY, CASE_PURGE})
+ACTIONS = frozenset({
+    TASK_ASSIGN,
+    KEY_PROVISION,
+    DISCLOSURE_READ,
+    DISCLOSURE_READ_FAILED,
+    DECISION_MADE,
+    BLOCK_LOOKUP,
+    CODEC_DECODE,
+    KEY_ROTATE,
+    KEY_DESTROY,
+    CASE_PURGE,
+})
 
 GENESIS = "0" * 64
 DETAIL_MAX = 200
@@ -63,7 +72,7 @@ _ADVISORY_LOCK_KEY = 0x5646_4155  # "VFAU": one PostgreSQL advisory lock for the
 def canonical_at(at: datetime) -> str:
     # The column stores UTC (sqlmodel's UTCDateTime, timestamptz on PostgreSQL); a naive
     # value can only come from a raw dump of SQLite, and is UTC too. Both must hash alike.
-    at = at.replace(tzinfo=timezone.utc) if at.tzinfo is None else at.astimezone(timezone.utc)
+    at = at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
     return at.isoformat(timespec="microseconds")
 
 

@@ -14,7 +14,7 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -54,7 +54,7 @@ class CaseKeyStore:
         return AESGCM(masters[master_id]).decrypt(wrapped[:12], wrapped[12:], case_id.encode())
 
     def key(self, case_id: str, *, create: bool = False) -> bytes:
-        """The case's data key; created on first use when ``create`` (sealing), never when opening."""
+        """The case's data key; made on first use when sealing, never when opening."""
         with self._lock, self._connect() as db:
             row = db.execute("SELECT wrapped, master_id, destroyed_at FROM case_keys"
                              " WHERE case_id = ?", (case_id,)).fetchone()
@@ -94,4 +94,4 @@ class CaseKeyStore:
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat()
+    return datetime.now(UTC).isoformat()

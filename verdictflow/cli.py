@@ -12,9 +12,11 @@ import typer
 
 from verdictflow.settings import get_settings
 
-app = typer.Typer(help="verdictflow: durable, private follow-up of verdicts (Almenboligloven § 63 d).",
+app = typer.Typer(help="verdictflow: durable, private follow-up of verdicts "
+                       "(Almenboligloven § 63 d).",
                   no_args_is_help=True)
-stack_app = typer.Typer(help="The embedded infrastructure: Temporal and Kafka.", no_args_is_help=True)
+stack_app = typer.Typer(help="The embedded infrastructure: Temporal and Kafka.",
+                        no_args_is_help=True)
 services_app = typer.Typer(help="The application services under the supervisor.",
                            no_args_is_help=True)
 dev_app = typer.Typer(help="Development helpers (embedded default only).", no_args_is_help=True)
@@ -121,8 +123,10 @@ def ingest() -> None:
 
 @app.command()
 def gateway(
-    org: Annotated[list[str] | None, typer.Option(help="Housing organisation id (repeatable).")] = None,
-    all_orgs: Annotated[bool, typer.Option("--all", help="Every organisation in the reference data.")] = False,
+    org: Annotated[list[str] | None,
+                   typer.Option(help="Housing organisation id (repeatable).")] = None,
+    all_orgs: Annotated[bool, typer.Option(
+        "--all", help="Every organisation in the reference data.")] = False,
 ) -> None:
     """Run the reference housing gateway for one or more organisations."""
     from services.gateway.service import run_gateways
@@ -190,7 +194,8 @@ def case_id(verdict_id: str) -> None:
 @case_app.command("purge")
 def case_purge(
     case_id_: Annotated[str, typer.Argument(metavar="CASE_ID")],
-    force: Annotated[bool, typer.Option(help="Terminate the case's workflows if still running.")] = False,
+    force: Annotated[bool, typer.Option(
+        help="Terminate the case's workflows if still running.")] = False,
     actor: Annotated[str, typer.Option(help="Who orders the purge (audited).")] = "operator",
 ) -> None:
     """Crypto-shred a case: destroy its data key, so no copy of its personal data opens."""
@@ -234,7 +239,8 @@ def audit_head() -> None:
 def dev_token(
     org: Annotated[str, typer.Option(help="Organisation id the token is scoped to.")],
     role: Annotated[str, typer.Option(help="caseworker, supervisor, police_reviewer, "
-                                           "municipality_caseworker, operator or auditor")] = "caseworker",
+                                           "municipality_caseworker, operator or auditor"),
+                    ] = "caseworker",
     subject: Annotated[str | None, typer.Option()] = None,
     municipality: Annotated[str | None, typer.Option(help="Municipality claim.")] = None,
 ) -> None:
@@ -294,7 +300,9 @@ def keys_rotate(
 
 
 @app.command()
-def send(path: Annotated[str, typer.Argument(help="A JSON file: one CloudEvent or a list.")]) -> None:
+def send(
+    path: Annotated[str, typer.Argument(help="A JSON file: one CloudEvent or a list.")],
+) -> None:
     """Produce police verdict events from a file onto police.verdicts.v1."""
     from verdictflow.domain.topics import POLICE_VERDICTS
     from verdictflow.kafka import EventPublisher

@@ -20,7 +20,6 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from temporalio.api.common.v1 import Payload
 from temporalio.converter import PayloadCodec, SerializationContext, WithSerializationContext
-
 from temporalio.exceptions import ApplicationError
 
 from verdictflow.casekeys import CaseKeyDestroyed, CaseKeyUnknown
@@ -68,7 +67,7 @@ class EncryptionCodec(PayloadCodec, WithSerializationContext):
         self._case_keys = case_keys
         self._case_id = case_id
 
-    def with_context(self, context: SerializationContext) -> "EncryptionCodec":
+    def with_context(self, context: SerializationContext) -> EncryptionCodec:
         if self._case_keys is None:
             return self
         case_id = case_of_workflow(getattr(context, "workflow_id", None))

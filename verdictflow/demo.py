@@ -154,7 +154,8 @@ def _summary(samples: list[Any], key: bytes, case_ids: list[str], stages: dict[s
     print("-" * 26)
     for stage, n in sorted(counts.items()):
         print(f"{stage:<20}{n:>6}")
-    print(f"\nTemporal UI  {settings.temporal_ui_url}/namespaces/{settings.temporal_namespace}/workflows")
+    ui = f"{settings.temporal_ui_url}/namespaces/{settings.temporal_namespace}/workflows"
+    print(f"\nTemporal UI  {ui}")
     print(f"Task API     {settings.api_url}/docs")
     print("Token        verdictflow dev token --org bbs")
     unfinished = [c for c in case_ids if stages.get(c) not in FINAL]

@@ -11,7 +11,7 @@ task API publishes the public half at ``/.well-known/jwks.json`` outside product
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, get_args
 
 import jwt
@@ -54,7 +54,7 @@ def issue_dev_token(settings: Settings, keys: KeyStore, org_id: str, role: str =
     if not org_id:
         raise ValueError("a token is scoped to an organisation: org_id is required")
     kid, private = keys.dev_idp_signing()
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     ttl = ttl if ttl is not None else timedelta(minutes=settings.api_token_ttl_minutes)
     claims: dict[str, Any] = {
         "iss": settings.oidc_issuer,

@@ -38,7 +38,7 @@ class EventPublisher:
     async def stop(self) -> None:
         await self._producer.stop()
 
-    async def __aenter__(self) -> "EventPublisher":
+    async def __aenter__(self) -> EventPublisher:
         await self.start()
         return self
 

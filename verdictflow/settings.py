@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -66,7 +66,7 @@ class Settings(BaseSettings):
     log_file: Path | None = None
 
     @model_validator(mode="after")
-    def _derive(self) -> "Settings":
+    def _derive(self) -> Settings:
         self.state_dir = self.state_dir.resolve()
         if not self.database_url:
             self.database_url = f"sqlite:///{self.state_dir / 'verdictflow.db'}"

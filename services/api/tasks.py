@@ -20,6 +20,8 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from services.api.auth import TASK_KINDS, Principal
 from services.api.schemas import DecisionBody, DisclosureView, TaskDetail, TaskSummary
+from verdictflow.casekeys import CaseKeyDestroyed, CaseKeyUnknown
+from verdictflow.disclosures import read_disclosure
 from verdictflow.domain.case import (
     TASK_OUTCOMES,
     DecisionAccepted,
@@ -28,8 +30,6 @@ from verdictflow.domain.case import (
     decision_problem,
 )
 from verdictflow.domain.identity import InvalidCpr, mask_cpr
-from verdictflow.casekeys import CaseKeyDestroyed, CaseKeyUnknown
-from verdictflow.disclosures import read_disclosure
 from verdictflow.domain.sealing import SealedDisclosure, SealError
 from verdictflow.keys import KeyStore
 from verdictflow.log import get_logger

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import timezone
+from datetime import UTC
 from typing import Any
 
 from aiokafka import ConsumerRecord
@@ -29,7 +29,7 @@ from verdictflow.domain.topics import (
     HOUSING_RECEIPTS,
     dlq,
 )
-from verdictflow.kafka import EventPublisher, consumer, consume, dead_letter_headers
+from verdictflow.kafka import EventPublisher, consume, consumer, dead_letter_headers
 from verdictflow.keys import KeyStore
 from verdictflow.log import get_logger
 from verdictflow.settings import Settings
@@ -121,7 +121,7 @@ class HousingGateway:
         log.info("disclosure_received", org=self.org_id, case_id=sealed.case_id)
 
     async def _receipt(self, kept: inbox.ReceivedDisclosure, signer: Any, kid: str) -> None:
-        received_at = kept.received_at.replace(tzinfo=kept.received_at.tzinfo or timezone.utc)
+        received_at = kept.received_at.replace(tzinfo=kept.received_at.tzinfo or UTC)
         fields = {
             "disclosure_id": kept.disclosure_id,
             "case_id": kept.case_id,

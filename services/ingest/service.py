@@ -14,11 +14,12 @@ from typing import Any
 
 from aiokafka import ConsumerRecord, TopicPartition
 from temporalio.client import Client
-from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from services.ingest.routing import (
+    Action,
     SignalReceipt,
     SignalVerdictChange,
     StartCase,
@@ -35,7 +36,7 @@ from verdictflow.domain.topics import (
     POLICE_VERDICTS,
     dlq,
 )
-from verdictflow.kafka import EventPublisher, consumer, consume, dead_letter_headers
+from verdictflow.kafka import EventPublisher, consume, consumer, dead_letter_headers
 from verdictflow.keys import KeyStore
 from verdictflow.log import bind_case, get_logger, sensitive
 from verdictflow.settings import Settings
@@ -107,7 +108,7 @@ class IngestService:
         except SealError as exc:
             raise Rejected(str(exc)) from exc
 
-    async def _until_accepted(self, action: StartCase | SignalVerdictChange | SignalReceipt) -> None:
+    async def _until_accepted(self, action: Action) -> None:
         delay = 0.5
         while True:
             try:
@@ -123,7 +124,7 @@ class IngestService:
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 30)
 
-    async def _send(self, action: StartCase | SignalVerdictChange | SignalReceipt) -> None:
+    async def _send(self, action: Action) -> None:
         if isinstance(action, StartCase):
             try:
                 await self.client.start_workflow(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 CPR = "1507884417"
@@ -19,7 +19,7 @@ def registered(verdict_id: str, *, cpr: str = CPR, name: str = NAME,
         "id": event_id or str(uuid.uuid4()),
         "source": "urn:dk:politi:kbh-vestegn",
         "type": "dk.politi.verdict.registered.v1",
-        "time": datetime.now(timezone.utc).isoformat(),
+        "time": datetime.now(UTC).isoformat(),
         "subject": verdict_id,
         "datacontenttype": "application/json",
         "data": {
@@ -49,7 +49,7 @@ def change(verdict_id: str, type_: str) -> dict[str, Any]:
         "id": str(uuid.uuid4()),
         "source": "urn:dk:politi:kbh-vestegn",
         "type": f"dk.politi.verdict.{type_}.v1",
-        "time": datetime.now(timezone.utc).isoformat(),
+        "time": datetime.now(UTC).isoformat(),
         "subject": verdict_id,
         "datacontenttype": "application/json",
         "data": {"verdict_id": verdict_id, "decided_on": date.today().isoformat()},

@@ -51,7 +51,7 @@ async def test_purged_case_no_longer_opens_anywhere(stack) -> None:  # noqa: ANN
     async with running_platform(stack, orgs=[ORG]) as platform:
         producer = AIOKafkaProducer(bootstrap_servers=stack.kafka_bootstrap)
         await producer.start()
-        for verdict_id, cpr in zip(ids, (CPR, OTHER_CPR)):
+        for verdict_id, cpr in zip(ids, (CPR, OTHER_CPR), strict=True):
             event = registered(verdict_id, cpr=cpr)
             await producer.send_and_wait(POLICE_VERDICTS, json.dumps(event).encode(),
                                          key=verdict_id.encode())

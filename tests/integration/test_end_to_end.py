@@ -16,7 +16,6 @@ from services.api.auth import issue_dev_token
 from tests.integration.events import CPR, NAME, OFFENCE, registered
 from tests.integration.platform import as_json, eventually, read_topic, running_platform
 from verdictflow.domain.identity import case_id_for, person_ref
-from verdictflow.log import configure
 from verdictflow.domain.topics import (
     ALL_TOPICS,
     CASE_EVENTS,
@@ -24,6 +23,7 @@ from verdictflow.domain.topics import (
     POLICE_VERDICTS,
     REENTRY_BLOCKS,
 )
+from verdictflow.log import configure
 
 pytestmark = pytest.mark.integration
 ORG = "bbs"  # owns the department at Strandesplanaden in the reference data
@@ -91,7 +91,7 @@ async def test_verdict_to_reentry_block(stack) -> None:  # noqa: ANN001
 
 
 async def assert_no_personal_data_anywhere(stack, case_id: str) -> None:  # noqa: ANN001
-    secrets = [CPR.encode(), NAME.encode(), OFFENCE.encode(), "Strandesplanaden".encode()]
+    secrets = [CPR.encode(), NAME.encode(), OFFENCE.encode(), b"Strandesplanaden"]
     outgoing = [t for t in ALL_TOPICS if t != POLICE_VERDICTS]  # the ingress topic may hold it
     seen_case = False
     for topic in outgoing:

@@ -48,7 +48,8 @@ def terminate(case_id: str, org: str = "bbs", **kw: str) -> DecisionRequest:
     return DecisionRequest(**fields)
 
 
-async def start(env: WorkflowEnvironment, tq: str, case_id: str, final: bool = True) -> WorkflowHandle:
+async def start(env: WorkflowEnvironment, tq: str, case_id: str,
+                final: bool = True) -> WorkflowHandle:
     return await env.client.start_workflow(
         VerdictCaseWorkflow.run, case_input(case_id, final=final), id=case_id, task_queue=tq)
 

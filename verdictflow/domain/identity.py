@@ -87,5 +87,5 @@ def has_cpr_shaped(text: str) -> bool:
 
 
 def mask_cpr(cpr: str) -> str:
-    """For caseworker pages: the date part reveals birth date, so only the last digits are hinted."""
+    """For caseworker pages: the date part reveals the birth date; only the last digits show."""
     return "******-**" + normalise_cpr(cpr)[-2:]

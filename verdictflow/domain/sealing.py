@@ -89,7 +89,7 @@ class SealedDisclosure:
         return hashlib.sha256(_canonical(self.to_dict())).hexdigest()
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> "SealedDisclosure":
+    def from_dict(cls, d: dict[str, Any]) -> SealedDisclosure:
         try:
             sealed = cls(**{k: str(d[k]) for k in cls.__dataclass_fields__})
         except KeyError as exc:
@@ -170,7 +170,8 @@ def open_disclosure(
     if sealed.recipient_org != recipient_org:
         raise SealError("sealed for another housing organisation")
     if sealed.recipient_key_id != recipient_key_id:
-        raise SealError(f"sealed to key {sealed.recipient_key_id!r}, which this recipient does not hold")
+        raise SealError(
+            f"sealed to key {sealed.recipient_key_id!r}, which this recipient does not hold")
     ephemeral_raw = _unb64(sealed.ephemeral_public_key, "ephemeral key")
     try:
         ephemeral = X25519PublicKey.from_public_bytes(ephemeral_raw)

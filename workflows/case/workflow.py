@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from temporalio import workflow
@@ -158,7 +158,7 @@ class VerdictCaseWorkflow:
                     lambda: self._receipt is not None or self._overturned,
                     timeout=timedelta(seconds=terms.receipt_timeout_seconds),
                 )
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 # Same bytes, same event id: a gateway that already has it only receipts again.
                 await self._do("publish_disclosure", publish)
         return None if self._overturned else sealed
@@ -176,7 +176,7 @@ class VerdictCaseWorkflow:
             json.dumps(sealed) if sealed else None))
         self._task, self._answer = task, None
         workflow.upsert_search_attributes(
-            [sa.DECISION_DUE.value_set(datetime.combine(due, time.min, timezone.utc))]
+            [sa.DECISION_DUE.value_set(datetime.combine(due, time.min, UTC))]
         )
         await self._enter(stage)
 
@@ -237,7 +237,8 @@ class VerdictCaseWorkflow:
         await self._do("retract_disclosure", RetractRequest(
             self._case.case_id, self._disclosure_id, org_id, "verdict_overturned",
             workflow.now().isoformat()))
-        return await self._end(Stage.RETRACTED, ["dommen blev omstødt; videregivelsen er trukket tilbage"])
+        return await self._end(
+            Stage.RETRACTED, ["dommen blev omstødt; videregivelsen er trukket tilbage"])
 
     async def _end(self, stage: Stage, reasons: list[str]) -> CaseResult:
         await self._enter(stage, rules_failed=reasons if stage == Stage.NOT_ELIGIBLE else [])
@@ -300,7 +301,7 @@ class VerdictCaseWorkflow:
         try:
             await workflow.wait_condition(condition, timeout=timeout)
             return True
-        except asyncio.TimeoutError:
+        except TimeoutError:
             return False
 
     def _upsert_place(self, d: EligibilityDecision) -> None:

@@ -9,8 +9,7 @@ own workflow so that it outlasts the case's decision stage and lifts itself.
 
 from __future__ import annotations
 
-import asyncio
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 from temporalio import workflow
 
@@ -36,12 +35,12 @@ class ReentryBlockWorkflow:
         )
         await workflow.execute_activity("place_block", block, start_to_close_timeout=EFFECT)
 
-        expires = datetime.combine(date.fromisoformat(block.expires_on), time.min, timezone.utc)
+        expires = datetime.combine(date.fromisoformat(block.expires_on), time.min, UTC)
         remaining = max(expires - workflow.now(), timedelta(seconds=1))
         try:
             await workflow.wait_condition(lambda: self._lift is not None, timeout=remaining)
             reason = self._lift.reason if self._lift else "lifted"
-        except asyncio.TimeoutError:
+        except TimeoutError:
             reason = "expired"
 
         lifted_on = workflow.now().date().isoformat()
