@@ -25,6 +25,9 @@ app.add_typer(stack_app, name="stack")
 app.add_typer(services_app, name="services")
 app.add_typer(dev_app, name="dev")
 app.add_typer(keys_app, name="keys")
+db_app = typer.Typer(help="Database migrations (Alembic): read model and gateway store.",
+                     no_args_is_help=True)
+app.add_typer(db_app, name="db")
 audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
 case_app = typer.Typer(help="Cases: purge (crypto-shredding).", no_args_is_help=True)
@@ -215,6 +218,30 @@ def case_purge(
     except CaseStillOpen as exc:
         print(f"✗ {exc}")
         raise typer.Exit(1) from None
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Migrate both databases to head (tables create_all made are stamped first)."""
+    from verdictflow.migrate import db_upgrade_command
+
+    raise typer.Exit(db_upgrade_command(get_settings()))
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Each database's revision, and the head."""
+    from verdictflow.migrate import db_current_command
+
+    raise typer.Exit(db_current_command(get_settings()))
+
+
+@db_app.command("check")
+def db_check() -> None:
+    """Models against databases: exit 1 and the differences, if any."""
+    from verdictflow.migrate import db_check_command
+
+    raise typer.Exit(db_check_command(get_settings()))
 
 
 @audit_app.command("verify")

@@ -1,0 +1,1 @@
+"""Alembic scripts of the read model (a package so they install with verdictflow)."""
