@@ -18,6 +18,11 @@ from workflows.case.workflow import VerdictCaseWorkflow
 from workflows.reentry.workflow import ReentryBlockWorkflow
 
 
+def case_worker(env: WorkflowEnvironment, tq: str, fake: FakeActivities) -> Worker:
+    """The real workflows, with the stand-in activities under the real activity names."""
+    return Worker(env.client, task_queue=tq, workflows=WORKFLOWS, activities=fake.all())
+
+
 async def wait_for_stage(handle: WorkflowHandle, stage: str, timeout: float = 20) -> None:
     async def poll() -> None:
         while (await handle.query(VerdictCaseWorkflow.status)).stage != stage:
@@ -57,8 +62,7 @@ async def start(env: WorkflowEnvironment, tq: str, case_id: str,
 async def test_terminated_tenant_is_blocked_until_the_two_years_pass(
         time_env: WorkflowEnvironment, task_queue: str) -> None:
     fake = FakeActivities()
-    async with Worker(time_env.client, task_queue=task_queue, workflows=WORKFLOWS,
-                      activities=fake.all()):
+    async with case_worker(time_env, task_queue, fake):
         handle = await awaiting_decision(time_env, task_queue, "case-full")
         accepted = await handle.execute_update(VerdictCaseWorkflow.decide, terminate("case-full"))
         assert accepted.outcome == "terminate"
@@ -79,8 +83,7 @@ async def test_terminated_tenant_is_blocked_until_the_two_years_pass(
 async def test_appealed_verdict_waits_for_finality(
         time_env: WorkflowEnvironment, task_queue: str) -> None:
     fake = FakeActivities()
-    async with Worker(time_env.client, task_queue=task_queue, workflows=WORKFLOWS,
-                      activities=fake.all()):
+    async with case_worker(time_env, task_queue, fake):
         handle = await start(time_env, task_queue, "case-appeal", final=False)
         await wait_for_stage(handle, "awaiting_finality")
         assert fake.published == []
@@ -94,8 +97,7 @@ async def test_appealed_verdict_waits_for_finality(
 async def test_overturn_after_disclosure_retracts(
         time_env: WorkflowEnvironment, task_queue: str) -> None:
     fake = FakeActivities()
-    async with Worker(time_env.client, task_queue=task_queue, workflows=WORKFLOWS,
-                      activities=fake.all()):
+    async with case_worker(time_env, task_queue, fake):
         handle = await awaiting_decision(time_env, task_queue, "case-overturn")
         overturn = VerdictSignal(event_id="evt-o", type=VERDICT_OVERTURNED, decided_on="2027-03-01")
         await handle.signal(VerdictCaseWorkflow.verdict_changed, overturn)
@@ -111,8 +113,7 @@ async def test_overturn_after_disclosure_retracts(
 async def test_overturn_lifts_a_placed_block(
         time_env: WorkflowEnvironment, task_queue: str) -> None:
     fake = FakeActivities()
-    async with Worker(time_env.client, task_queue=task_queue, workflows=WORKFLOWS,
-                      activities=fake.all()):
+    async with case_worker(time_env, task_queue, fake):
         handle = await awaiting_decision(time_env, task_queue, "case-lift")
         await handle.execute_update(VerdictCaseWorkflow.decide, terminate("case-lift"))
         await wait_for_stage(handle, "reentry_blocked")
@@ -130,8 +131,7 @@ async def test_overturn_lifts_a_placed_block(
 async def test_not_eligible_closes_with_the_failed_rules(
         time_env: WorkflowEnvironment, task_queue: str) -> None:
     fake = FakeActivities(eligibility=decision("not_eligible"))
-    async with Worker(time_env.client, task_queue=task_queue, workflows=WORKFLOWS,
-                      activities=fake.all()):
+    async with case_worker(time_env, task_queue, fake):
         handle = await start(time_env, task_queue, "case-no")
         result = await handle.result()
     assert result.final_stage == "not_eligible"
@@ -151,8 +151,7 @@ async def test_invalid_decisions_never_reach_history(
         time_env: WorkflowEnvironment, task_queue: str, change: dict, reason: str) -> None:
     fake = FakeActivities()
     case_id = f"case-invalid-{task_queue}"
-    async with Worker(time_env.client, task_queue=task_queue, workflows=WORKFLOWS,
-                      activities=fake.all()):
+    async with case_worker(time_env, task_queue, fake):
         handle = await awaiting_decision(time_env, task_queue, case_id)
         with pytest.raises(WorkflowUpdateFailedError) as err:
             await handle.execute_update(VerdictCaseWorkflow.decide, terminate(case_id, **change))
@@ -167,8 +166,7 @@ async def test_invalid_decisions_never_reach_history(
 async def test_reminders_then_escalation_when_nobody_decides(
         time_env: WorkflowEnvironment, task_queue: str) -> None:
     fake = FakeActivities()
-    async with Worker(time_env.client, task_queue=task_queue, workflows=WORKFLOWS,
-                      activities=fake.all()):
+    async with case_worker(time_env, task_queue, fake):
         handle = await awaiting_decision(time_env, task_queue, "case-slow")
         await time_env.sleep(timedelta(days=15))
         assert fake.notices == ["reminder", "reminder", "deadline_missed"]
@@ -178,8 +176,7 @@ async def test_reminders_then_escalation_when_nobody_decides(
 async def test_missing_receipt_republishes_the_same_disclosure(
         time_env: WorkflowEnvironment, task_queue: str) -> None:
     fake = FakeActivities()
-    async with Worker(time_env.client, task_queue=task_queue, workflows=WORKFLOWS,
-                      activities=fake.all()):
+    async with case_worker(time_env, task_queue, fake):
         handle = await start(time_env, task_queue, "case-noreceipt")
         await wait_for_stage(handle, "disclosed")
         await time_env.sleep(timedelta(hours=2, minutes=30))
@@ -190,8 +187,7 @@ async def test_missing_receipt_republishes_the_same_disclosure(
 async def test_history_holds_no_personal_data_in_plaintext(
         time_env: WorkflowEnvironment, task_queue: str) -> None:
     fake = FakeActivities()
-    async with Worker(time_env.client, task_queue=task_queue, workflows=WORKFLOWS,
-                      activities=fake.all()):
+    async with case_worker(time_env, task_queue, fake):
         handle = await start(time_env, task_queue, "case-private")
         await wait_for_stage(handle, "disclosed")
         history = await handle.fetch_history()
