@@ -63,6 +63,10 @@ class FakeActivities:
     blocks: list[BlockInput] = field(default_factory=list)
     lifts: list[BlockLifting] = field(default_factory=list)
 
+    @staticmethod
+    def sealed_for(disclosure_id: str) -> dict[str, str]:
+        return {"disclosure_id": disclosure_id, "ciphertext": "c2VhbGVk"}
+
     def all(self) -> list[Any]:
         @activity.defn(name="case_terms")
         async def case_terms() -> CaseTerms:
@@ -78,7 +82,7 @@ class FakeActivities:
 
         @activity.defn(name="seal_disclosure")
         async def seal(req: SealRequest) -> dict[str, str]:
-            return {"disclosure_id": req.disclosure_id, "ciphertext": "c2VhbGVk"}
+            return self.sealed_for(req.disclosure_id)
 
         @activity.defn(name="publish_disclosure")
         async def publish(req: PublishRequest) -> None:

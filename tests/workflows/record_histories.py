@@ -1,8 +1,10 @@
 """Records the histories that ``test_replay.py`` replays.
 
-Run it when a workflow change is *meant* to be compatible and a new path deserves a
-fixture: ``python -m tests.workflows.record_histories``. Never re-record to make a replay
-failure go away: that failure is the point (cases live for years).
+Run it when a workflow change is *meant* to be compatible and a new version deserves a
+fixture: ``python -m tests.workflows.record_histories v3`` writes ``*-v3.json`` beside the
+older ones, which stay: every version that may still be running must keep replaying.
+Never re-record to make a replay failure go away: that failure is the point (cases live
+for years).
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ def replay_converter() -> temporalio.converter.DataConverter:
     )
 
 
-async def record() -> None:
+async def record(version: str) -> None:
     server = Path(sys.executable).parent / "temporal-test-server"
     env = await WorkflowEnvironment.start_time_skipping(
         data_converter=replay_converter(),
@@ -59,9 +61,12 @@ async def record() -> None:
         for workflow_id, name in ((handle.id, "case_appeal_terminate_block"),
                                   ("reentry-case-replay-appeal", "reentry_block_expired")):
             history = await env.client.get_workflow_handle(workflow_id).fetch_history()
-            (HISTORIES / f"{name}.json").write_text(history.to_json())
-            print(f"recorded {name}.json ({len(history.events)} events)")
+            path = HISTORIES / f"{name}-{version}.json"
+            path.write_text(history.to_json())
+            print(f"recorded {path.name} ({len(history.events)} events)")
 
 
 if __name__ == "__main__":
-    asyncio.run(record())
+    if len(sys.argv) != 2:
+        sys.exit("usage: python -m tests.workflows.record_histories VERSION (e.g. v3)")
+    asyncio.run(record(sys.argv[1]))

@@ -13,6 +13,7 @@ from temporalio.worker import Worker
 from services.worker import WORKFLOWS
 from tests.workflows.fakes import CPR, NAME, FakeActivities, case_input, decision
 from verdictflow.domain.case import DecisionRequest, ReceiptSignal, VerdictSignal
+from verdictflow.domain.sealing import sealed_digest
 from verdictflow.domain.topics import VERDICT_FINALIZED, VERDICT_OVERTURNED
 from workflows.case.workflow import VerdictCaseWorkflow
 from workflows.reentry.workflow import ReentryBlockWorkflow
@@ -40,9 +41,11 @@ async def awaiting_decision(env: WorkflowEnvironment, tq: str, case_id: str) -> 
     return handle
 
 
-def receipt(case_id: str) -> ReceiptSignal:
+def receipt(case_id: str, digest: str | None = None) -> ReceiptSignal:
+    """A receipt committing to what the stand-in seal activity returned for the case."""
+    sent = sealed_digest(FakeActivities.sealed_for(f"{case_id}-d1"))
     return ReceiptSignal(event_id="evt-receipt", disclosure_id=f"{case_id}-d1", org_id="bbs",
-                         received_at="2026-11-23T10:00:00+00:00", digest="ab" * 32)
+                         received_at="2026-11-23T10:00:00+00:00", digest=digest or sent)
 
 
 def terminate(case_id: str, org: str = "bbs", **kw: str) -> DecisionRequest:
@@ -197,3 +200,19 @@ async def test_history_holds_no_personal_data_in_plaintext(
     assert b"p-0123456789abcdef" in raw  # plaintext search attributes are visible to the scan
     for secret in (CPR, NAME, "vold i opgangen", "Strandesplanaden"):
         assert secret.encode() not in raw
+
+
+async def test_a_receipt_for_other_bytes_is_not_a_receipt(
+        time_env: WorkflowEnvironment, task_queue: str) -> None:
+    fake = FakeActivities()
+    async with case_worker(time_env, task_queue, fake):
+        handle = await start(time_env, task_queue, "case-wrongdigest")
+        await wait_for_stage(handle, "disclosed")
+        await handle.signal(VerdictCaseWorkflow.receipt_received,
+                            receipt("case-wrongdigest", digest="ab" * 32))
+        await time_env.sleep(timedelta(hours=1, minutes=30))
+        assert (await handle.query(VerdictCaseWorkflow.status)).stage == "disclosed"
+        assert fake.published == ["case-wrongdigest-d1"] * 2  # sent again, still waiting
+        await handle.signal(VerdictCaseWorkflow.receipt_received, receipt("case-wrongdigest"))
+        await wait_for_stage(handle, "awaiting_decision")
+        await handle.terminate("test over")

@@ -86,7 +86,7 @@ class SealedDisclosure:
 
     def digest(self) -> str:
         """What a receipt commits to: the whole sealed object, signature included."""
-        return hashlib.sha256(_canonical(self.to_dict())).hexdigest()
+        return sealed_digest(self.to_dict())
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> SealedDisclosure:
@@ -97,6 +97,11 @@ class SealedDisclosure:
         if sealed.format != FORMAT or sealed.algorithm != ALGORITHM:
             raise SealError("unknown sealed-disclosure format or algorithm")
         return sealed
+
+
+def sealed_digest(sealed: dict[str, str]) -> str:
+    """SHA-256 of a sealed disclosure in its wire form (what the gateway receipts)."""
+    return hashlib.sha256(_canonical(sealed)).hexdigest()
 
 
 def _canonical(obj: Any) -> bytes:

@@ -44,6 +44,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from verdictflow.domain.identity import block_workflow_id
     from verdictflow.domain.policy import EligibilityDecision
+    from verdictflow.domain.sealing import sealed_digest
     from verdictflow.domain.topics import (
         VERDICT_APPEALED,
         VERDICT_FINALIZED,
@@ -69,6 +70,7 @@ class VerdictCaseWorkflow:
         self._change: VerdictChange | None = None
         self._disclosure_id: str | None = None
         self._receipt: ReceiptSignal | None = None
+        self._sent_digest: str | None = None  # a receipt must commit to exactly what was sent
         self._task: OpenTask | None = None
         self._answer: DecisionRequest | None = None
         self._block_over = False
@@ -148,6 +150,9 @@ class VerdictCaseWorkflow:
             SealRequest(case_id, self._disclosure_id, verdict, decision, due.isoformat()),
             result_type=dict,
         )
+        # Cases started before this check accept any receipt for the disclosure id.
+        if workflow.patched("receipt-digest-check"):
+            self._sent_digest = sealed_digest(sealed)
         publish = PublishRequest(case_id, decision.housing_org_id or "", sealed,
                                  workflow.now().isoformat())
         await self._do("publish_disclosure", publish)
@@ -260,8 +265,14 @@ class VerdictCaseWorkflow:
 
     @workflow.signal
     def receipt_received(self, receipt: ReceiptSignal) -> None:
-        if receipt.disclosure_id == self._disclosure_id and self._receipt is None:
-            self._receipt = receipt
+        if receipt.disclosure_id != self._disclosure_id or self._receipt is not None:
+            return
+        if self._sent_digest is not None and receipt.digest != self._sent_digest:
+            # Receipted something other than what we sent: not a receipt for this disclosure.
+            workflow.logger.warning("receipt digest does not match the disclosure sent",
+                                    extra={"case_id": self._case.case_id})
+            return
+        self._receipt = receipt
 
     @workflow.update
     def decide(self, request: DecisionRequest) -> DecisionAccepted:
