@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from verdictflow.domain.partnerships import Partnerships, load_partnerships
-from verdictflow.domain.policy import EligibilityPolicy, load_policy
+from verdictflow.domain.partnerships import Partnerships
+from verdictflow.domain.policy import EligibilityPolicy
 from verdictflow.kafka import EventPublisher
 from verdictflow.keys import KeyStore, keystore_for
+from verdictflow.reference import load_reference
 from verdictflow.settings import Settings
 
 
@@ -21,10 +22,11 @@ class Deps:
 
     @classmethod
     def build(cls, settings: Settings) -> Deps:
+        reference = load_reference(settings)
         return cls(
             settings=settings,
             keys=keystore_for(settings),
             publisher=EventPublisher(settings),
-            policy=load_policy(settings.policy_file.read_text()),
-            partnerships=load_partnerships(settings.partnerships_file.read_text()),
+            policy=reference.policy,
+            partnerships=reference.partnerships,
         )

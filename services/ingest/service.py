@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from aiokafka import ConsumerRecord, TopicPartition
+from aiokafka import ConsumerRecord
 from temporalio.client import Client
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
@@ -179,5 +179,3 @@ async def run_ingest(settings: Settings, client: Client, keys: KeyStore) -> None
     finally:
         await service.stop()
 
-
-__all__ = ["IngestService", "run_ingest", "TopicPartition"]

@@ -7,7 +7,7 @@ identified person: it never leaves an encrypted payload or a sealed disclosure.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 SENTENCE_KINDS = (
@@ -160,15 +160,3 @@ def with_change(verdict: Verdict, change: VerdictChange) -> Verdict:
         sentence=change.sentence if change.sentence is not None else verdict.sentence,
         court=change.court or verdict.court,
     )
-
-
-@dataclass
-class PartnershipPlace:
-    """Where the verdict falls in the partnership landscape (no personal data)."""
-
-    partnership_id: str | None = None
-    area_id: str | None = None
-    housing_org_id: str | None = None
-    department_id: str | None = None
-    municipality_id: str | None = None
-    extra: dict[str, str] = field(default_factory=dict)
