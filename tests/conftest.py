@@ -55,14 +55,16 @@ def task_queue() -> str:
 
 
 def _stack_settings(state_dir: Path) -> Settings:
+    # VF_TEST_PORT_OFFSET moves every port, so two checkouts can test side by side.
+    off = int(os.environ.get("VF_TEST_PORT_OFFSET", "0"))
     return Settings(
         environment="test",
         state_dir=state_dir,
-        kafka_bootstrap=os.environ.get("VF_TEST_KAFKA", "127.0.0.1:19092"),
-        kafka_controller_port=19093,
-        temporal_address=os.environ.get("VF_TEST_TEMPORAL", "127.0.0.1:17233"),
-        temporal_ui_port=18233,
-        api_port=18000,
+        kafka_bootstrap=os.environ.get("VF_TEST_KAFKA", f"127.0.0.1:{19092 + off}"),
+        kafka_controller_port=19093 + off,
+        temporal_address=os.environ.get("VF_TEST_TEMPORAL", f"127.0.0.1:{17233 + off}"),
+        temporal_ui_port=18233 + off,
+        api_port=18000 + off,
         receipt_timeout_seconds=60,
     )
 
