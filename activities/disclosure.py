@@ -15,7 +15,12 @@ from temporalio import activity
 from activities.deps import Deps
 from verdictflow.domain.cloudevents import cloud_event
 from verdictflow.domain.policy import EligibilityDecision
-from verdictflow.domain.sealing import seal_case_layer, seal_disclosure
+from verdictflow.domain.sealing import (
+    INSTRUCTION_FORMAT,
+    seal_case_layer,
+    seal_disclosure,
+    sign_instruction,
+)
 from verdictflow.domain.topics import DISCLOSURE_RETRACTED, DISCLOSURE_SEALED, HOUSING_DISCLOSURES
 from verdictflow.domain.verdict import Verdict
 
@@ -122,16 +127,23 @@ class DisclosureActivities:
 
     @activity.defn(name="retract_disclosure")
     async def retract(self, req: RetractRequest) -> None:
+        signer_kid, signer = self.deps.keys.platform_signing()
+        instruction = {
+            "format": INSTRUCTION_FORMAT,
+            "instruction": "delete",
+            "disclosure_id": req.disclosure_id,
+            "case_id": req.case_id,
+            "recipient_org": req.org_id,
+            "reason": req.reason,
+            "issued_at": req.at,
+            "signer_key_id": signer_kid,
+        }
+        # Idempotent on the disclosure id: a retry sends the same event id, and Ed25519
+        # signs deterministically, so the very same bytes.
         event = cloud_event(
             type=DISCLOSURE_RETRACTED,
             subject=req.case_id,
-            data={
-                "disclosure_id": req.disclosure_id,
-                "case_id": req.case_id,
-                "recipient_org": req.org_id,
-                "reason": req.reason,
-                "instruction": "delete",
-            },
+            data={**instruction, "signature": sign_instruction(instruction, signer)},
             time=req.at,
             idempotency_key=f"retraction:{req.disclosure_id}",
         )

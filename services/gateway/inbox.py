@@ -47,10 +47,11 @@ def keep(url: str, item: ReceivedDisclosure) -> ReceivedDisclosure:
         return item
 
 
-def delete(url: str, disclosure_id: str) -> bool:
+def delete(url: str, org_id: str, disclosure_id: str) -> bool:
+    """Deletes the organisation's own copy; idempotent (already deleted: False)."""
     with session(url) as s:
         row = s.get(ReceivedDisclosure, disclosure_id)
-        if row is None or row.status == "deleted":
+        if row is None or row.org_id != org_id or row.status == "deleted":
             return False
         row.sealed = None
         row.status = "deleted"

@@ -3,10 +3,11 @@
 It reads ``housing.disclosures.v1`` (keyed by recipient, so it skips other
 organisations' records), verifies the platform's signature, opens the disclosure with
 its own key to prove it can, keeps the sealed copy, and publishes a signed receipt on
-``housing.receipts.v1``. A disclosure that fails verification or opening is
-dead-lettered with the reason and never receipted. Offsets are committed after the
-receipt is published; a replay finds the disclosure kept and sends the same receipt
-(same event id) again.
+``housing.receipts.v1``. A retraction is an instruction the platform signed for this
+organisation; only one that verifies deletes the copy. Whatever fails validation,
+verification or opening is dead-lettered with the reason and never acted on
+(``verdictflow.delivery``). Offsets are committed after the receipt is published; a
+replay finds the disclosure kept and sends the same receipt (same event id) again.
 """
 
 from __future__ import annotations
@@ -19,26 +20,30 @@ from typing import Any
 from aiokafka import ConsumerRecord
 
 from services.gateway import inbox
+from verdictflow.deadletter import DeadLetters
+from verdictflow.delivery import Poison, consume
 from verdictflow.domain.cloudevents import cloud_event
-from verdictflow.domain.sealing import SealedDisclosure, SealError, open_disclosure, sign_receipt
+from verdictflow.domain.contract import InvalidEvent, validate_event
+from verdictflow.domain.sealing import (
+    SealedDisclosure,
+    SealError,
+    open_disclosure,
+    sign_receipt,
+    verify_instruction,
+)
 from verdictflow.domain.topics import (
     DISCLOSURE_RECEIVED,
     DISCLOSURE_RETRACTED,
     DISCLOSURE_SEALED,
     HOUSING_DISCLOSURES,
     HOUSING_RECEIPTS,
-    dlq,
 )
-from verdictflow.kafka import EventPublisher, consume, consumer, dead_letter_headers
+from verdictflow.kafka import KAFKA_MAX_MESSAGE_BYTES, EventPublisher, consumer
 from verdictflow.keys import KeyStore
 from verdictflow.log import get_logger
 from verdictflow.settings import Settings
 
 log = get_logger("gateway")
-
-
-class Refused(Exception):
-    pass
 
 
 def gateway_db_url(settings: Settings) -> str:
@@ -51,6 +56,7 @@ class HousingGateway:
         self.org_id = org_id
         self.keys = keys
         self.publisher = publisher
+        self.dead_letters = DeadLetters(publisher)
         self.db = gateway_db_url(settings)
         self.consumer = consumer(settings, f"gateway-{org_id}", HOUSING_DISCLOSURES)
         self.received = 0
@@ -63,39 +69,40 @@ class HousingGateway:
         await self.consumer.stop()
 
     async def run(self) -> None:
-        await consume(self.consumer, self.handle, log, max_records=100)
+        await consume(self.consumer, self.handle, self.dead_letter, log, max_records=100)
 
     async def handle(self, record: ConsumerRecord) -> None:
         if record.key != self.org_id.encode():
             return  # another organisation's record
         try:
-            event = self._parse(record.value)
-            if event["type"] == DISCLOSURE_SEALED:
-                await self._receive(event)
-            elif event["type"] == DISCLOSURE_RETRACTED:
-                await asyncio.to_thread(inbox.delete, self.db, event["data"]["disclosure_id"])
-                log.info("disclosure_deleted_on_retraction", org=self.org_id,
-                         case_id=event["data"].get("case_id"))
-        except Refused as refused:
-            self.refused += 1
-            headers = dead_letter_headers(record.topic, record.partition, record.offset,
-                                          str(refused))
-            await self.publisher.publish_raw(dlq(record.topic), record.key, record.value,
-                                             list(record.headers or []) + headers)
-            log.warning("disclosure_refused", org=self.org_id, offset=record.offset,
-                        reason=str(refused))
+            event = validate_event(record.value or b"",
+                                   (DISCLOSURE_SEALED, DISCLOSURE_RETRACTED),
+                                   max_bytes=KAFKA_MAX_MESSAGE_BYTES)
+        except InvalidEvent as exc:
+            raise Poison(f"invalid event: {exc.reason}") from exc
+        if event["data"]["recipient_org"] != self.org_id:
+            raise Poison("keyed to this organisation but addressed to another")
+        if event["type"] == DISCLOSURE_SEALED:
+            await self._receive(event)
+        else:
+            await self._retract(event)
 
-    @staticmethod
-    def _parse(value: bytes | None) -> dict[str, Any]:
+    async def dead_letter(self, record: ConsumerRecord, reason: str) -> None:
+        await self.dead_letters(record, reason)
+        self.refused += 1
+        log.warning("disclosure_refused", org=self.org_id, offset=record.offset, reason=reason)
+
+    async def _retract(self, event: dict[str, Any]) -> None:
+        signer_kid, platform = self.keys.platform_signing()
         try:
-            event = json.loads(value or b"")
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise Refused("not a JSON CloudEvent") from exc
-        if not isinstance(event, dict) or not isinstance(event.get("data"), dict):
-            raise Refused("not a CloudEvent with a data object")
-        if event.get("type") not in (DISCLOSURE_SEALED, DISCLOSURE_RETRACTED):
-            raise Refused("unknown event type on the disclosures topic")
-        return event
+            instruction = verify_instruction(event["data"], self.org_id, platform.public_key())
+            if instruction["signer_key_id"] != signer_kid:
+                raise SealError("signed with a key that is not the platform's")
+        except SealError as exc:
+            raise Poison(f"retraction refused: {exc}") from exc
+        await asyncio.to_thread(inbox.delete, self.db, self.org_id, instruction["disclosure_id"])
+        log.info("disclosure_deleted_on_retraction", org=self.org_id,
+                 case_id=instruction["case_id"])
 
     async def _receive(self, event: dict[str, Any]) -> None:
         try:
@@ -112,7 +119,7 @@ class HousingGateway:
                             recipient_key_id=sealed.recipient_key_id,
                             recipient_private=private, platform_public=platform.public_key())
         except SealError as exc:
-            raise Refused(f"disclosure refused: {exc}") from exc
+            raise Poison(f"disclosure refused: {exc}") from exc
         kept = await asyncio.to_thread(inbox.keep, self.db, inbox.ReceivedDisclosure(
             disclosure_id=sealed.disclosure_id, org_id=self.org_id, case_id=sealed.case_id,
             sealed=json.dumps(sealed.to_dict()), digest=sealed.digest()))

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from verdictflow.domain.case import CaseInput, ReceiptSignal, VerdictSignal
-from verdictflow.domain.identity import case_id_for, person_ref
+from verdictflow.domain.case import CaseInput, CaseStatus, ReceiptSignal, VerdictSignal
+from verdictflow.domain.identity import case_id_for, is_case_id, person_ref
 from verdictflow.domain.topics import DISCLOSURE_RECEIVED, VERDICT_REGISTERED
 from verdictflow.domain.verdict import change_from_data, verdict_from_data
 
@@ -53,10 +53,21 @@ def route_police_event(envelope: dict[str, Any], pseudonym_key: bytes) -> Action
     ))
 
 
-def route_receipt(envelope: dict[str, Any]) -> SignalReceipt:
-    assert envelope["type"] == DISCLOSURE_RECEIVED
+class Unroutable(ValueError):
+    """A valid event that names nothing it could apply to; the message is the reason."""
+
+
+def route_receipt(envelope: dict[str, Any], record_key: bytes | None) -> SignalReceipt:
+    if envelope["type"] != DISCLOSURE_RECEIVED:
+        raise Unroutable("not a receipt")
     data = dict(envelope["data"])
     signature = data.pop("signature")
+    if not is_case_id(data["case_id"]):
+        raise Unroutable("case_id is not a case id")
+    if envelope["subject"] != data["case_id"]:
+        raise Unroutable("subject must equal data.case_id for receipts")
+    if record_key != data["recipient_org"].encode():
+        raise Unroutable("the record key must be the receipting organisation's id")
     return SignalReceipt(
         case_id=data["case_id"],
         org_id=data["recipient_org"],
@@ -67,3 +78,23 @@ def route_receipt(envelope: dict[str, Any]) -> SignalReceipt:
             org_id=data["recipient_org"], received_at=data["received_at"], digest=data["digest"],
         ),
     )
+
+
+def receipt_problem(receipt: SignalReceipt, case: CaseStatus) -> str | None:
+    """Why this receipt is not the receipt of what the case sent, or None.
+
+    Only the organisation a disclosure was sealed to may receipt it: every gateway can read
+    the sealed bytes on the shared topic, so a valid signature and digest alone prove
+    nothing about who was meant to have it.
+    """
+    if case.disclosure_id is None:
+        return f"case {case.case_id} has sent no disclosure"
+    if receipt.signal.disclosure_id != case.disclosure_id:
+        return f"the receipt names disclosure {receipt.signal.disclosure_id}, " \
+               f"the case sent {case.disclosure_id}"
+    if receipt.org_id != case.housing_org_id:
+        return f"receipt from {receipt.org_id}, but the disclosure was sealed to " \
+               f"{case.housing_org_id}"
+    if case.disclosure_digest is not None and receipt.signal.digest != case.disclosure_digest:
+        return "the receipt's digest does not match the disclosure sent"
+    return None

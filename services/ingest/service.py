@@ -1,19 +1,23 @@
 """Kafka → Temporal: police verdict events start or signal cases; receipts signal them.
 
-Delivery: offsets are committed only after Temporal accepted the start or signal, or the
-message went to the dead-letter topic. If Temporal is unreachable the service retries
-the same message (it is not the message's fault) and commits nothing meanwhile, so a
-crash replays it; a replay is absorbed by the workflow id (starts) and by the event id
-(signals). On rebalance, uncommitted messages are re-read by the new owner: the same.
+Delivery (``verdictflow.delivery``): offsets are committed only after Temporal accepted
+the start or signal, or the message went to the dead-letter topic. Temporal or Kafka away
+is waited for, never skipped; a message that can never be applied is dead-lettered with
+its reason and the messages behind it go on. A replay is absorbed by the workflow id
+(starts) and by the event id (signals).
+
+A receipt moves a case only if it is the receipt of what the case sent, by the
+organisation it was sealed to, signed with one of that organisation's keys: its
+organisation is checked against the reference data before its id touches the key store,
+and the case is asked what it sent (``receipt_problem``).
 """
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from aiokafka import ConsumerRecord
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowQueryFailedError
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
@@ -23,10 +27,14 @@ from services.ingest.routing import (
     SignalReceipt,
     SignalVerdictChange,
     StartCase,
+    Unroutable,
+    receipt_problem,
     route_police_event,
     route_receipt,
 )
-from verdictflow.deadletter import seal_dead_letter
+from verdictflow.deadletter import DeadLetters, seal_dead_letter
+from verdictflow.delivery import Poison, consume
+from verdictflow.domain.case import CaseStatus
 from verdictflow.domain.contract import InvalidEvent, validate_event
 from verdictflow.domain.sealing import SealError, verify_receipt
 from verdictflow.domain.topics import (
@@ -34,20 +42,16 @@ from verdictflow.domain.topics import (
     HOUSING_RECEIPTS,
     POLICE_TYPES,
     POLICE_VERDICTS,
-    dlq,
 )
-from verdictflow.kafka import EventPublisher, consume, consumer, dead_letter_headers
-from verdictflow.keys import KeyStore
+from verdictflow.kafka import EventPublisher, consumer
+from verdictflow.keys import KeyStore, MissingKey
 from verdictflow.log import bind_case, get_logger, sensitive
+from verdictflow.reference import load_reference
 from verdictflow.settings import Settings
 from workflows.case.workflow import VerdictCaseWorkflow
 
 log = get_logger("ingest")
 GROUP_ID = "verdictflow-ingest"
-
-
-class Rejected(Exception):
-    """The message can never be applied: it goes to the dead-letter topic with this reason."""
 
 
 class IngestService:
@@ -56,8 +60,14 @@ class IngestService:
         self.client = client
         self.keys = keys
         self.pseudonym_key = keys.pseudonym_key()
+        self.organisations = frozenset(
+            o.id for o in load_reference(settings).partnerships.housing_organisations)
         self.consumer = consumer(settings, GROUP_ID, POLICE_VERDICTS, HOUSING_RECEIPTS)
         self.publisher = EventPublisher(settings)
+        self.dead_letters = DeadLetters(self.publisher)
+        # The police topic may carry a CPR number in plaintext: its dead letters are sealed.
+        self.police_dead_letters = DeadLetters(
+            self.publisher, seal=lambda value: seal_dead_letter(value, keys))
         self.handled = 0
         self.dead_lettered = 0
 
@@ -70,61 +80,76 @@ class IngestService:
         await self.publisher.stop()
 
     async def run(self) -> None:
-        await consume(self.consumer, self.handle, log, max_records=200)
+        await consume(self.consumer, self.handle, self.dead_letter, log, max_records=200)
 
     async def handle(self, record: ConsumerRecord) -> None:
-        try:
-            await self._apply(record)
-            self.handled += 1
-        except Rejected as rejected:
-            await self._dead_letter(record, str(rejected))
+        if record.topic == POLICE_VERDICTS:
+            await self._police_event(record)
+        else:
+            await self._receipt(record)
+        self.handled += 1
 
-    async def _apply(self, record: ConsumerRecord) -> None:
-        if record.topic != POLICE_VERDICTS:
-            receipt = route_receipt(self._validate(record, (DISCLOSURE_RECEIVED,)))
-            self._verify_receipt(receipt)
-            await self._until_accepted(receipt)
-            return
-        envelope = self._validate(record, POLICE_TYPES)
+    async def dead_letter(self, record: ConsumerRecord, reason: str) -> None:
+        writer = self.police_dead_letters if record.topic == POLICE_VERDICTS \
+            else self.dead_letters
+        await writer(record, reason)
+        self.dead_lettered += 1
+        log.warning("dead_lettered", topic=record.topic, partition=record.partition,
+                    offset=record.offset, reason=reason)
+
+    async def _police_event(self, record: ConsumerRecord) -> None:
+        envelope = _validate(record, POLICE_TYPES)
         action = route_police_event(envelope, self.pseudonym_key)
         person_ref = action.case.person_ref if isinstance(action, StartCase) else None
         # Should anything log this event by accident, its personal data is masked.
         with sensitive(*_personal_strings(envelope["data"])), bind_case(action.case_id, person_ref):
-            await self._until_accepted(action)
+            await self._send(action)
 
-    def _validate(self, record: ConsumerRecord, types: tuple[str, ...]) -> dict[str, Any]:
+    async def _receipt(self, record: ConsumerRecord) -> None:
         try:
-            return validate_event(record.value or b"", types)
-        except InvalidEvent as exc:
-            raise Rejected(f"invalid event: {exc.reason}") from exc
+            receipt = route_receipt(_validate(record, (DISCLOSURE_RECEIVED,)), record.key)
+        except Unroutable as exc:
+            raise Poison(f"receipt refused: {exc}") from exc
+        if receipt.org_id not in self.organisations:
+            raise Poison(f"receipt from an unknown organisation ({receipt.org_id})")
+        self._verify_signature(receipt)
+        problem = receipt_problem(receipt, await self._case_status(receipt.case_id))
+        if problem:
+            raise Poison(f"receipt refused: {problem}")
+        with bind_case(receipt.case_id):
+            await self._send(receipt)
 
-    def _verify_receipt(self, action: SignalReceipt) -> None:
+    def _verify_signature(self, receipt: SignalReceipt) -> None:
         try:
-            public = self.keys.org_verification_keys(action.org_id).get(
-                action.signed_fields.get("key_id", ""))
+            public = self.keys.org_verification_keys(receipt.org_id).get(
+                receipt.signed_fields.get("key_id", ""))
             if public is None:
                 raise SealError("receipt signed with a key the organisation does not hold")
-            verify_receipt(action.signed_fields, action.signature, public)
+            verify_receipt(receipt.signed_fields, receipt.signature, public)
         except SealError as exc:
-            raise Rejected(str(exc)) from exc
+            raise Poison(f"receipt refused: {exc}") from exc
+        except (MissingKey, ValueError) as exc:  # ValueError: an id the key store refuses
+            raise Poison(f"receipt refused: no verification key for {receipt.org_id}") from exc
 
-    async def _until_accepted(self, action: Action) -> None:
-        delay = 0.5
-        while True:
-            try:
-                await self._send(action)
-                return
-            except RPCError as err:
-                if err.status == RPCStatusCode.NOT_FOUND:
-                    raise Rejected(f"no open case {action.case_id} for this event") from err
-                if err.status == RPCStatusCode.INVALID_ARGUMENT:
-                    raise Rejected(f"Temporal refused the event: {err.message}") from err
-                log.warning("temporal_unavailable_retrying", case_id=action.case_id,
-                            status=str(err.status), retry_in_s=delay)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 30)
+    async def _case_status(self, case_id: str) -> CaseStatus:
+        try:
+            status: CaseStatus = await self.client.get_workflow_handle(case_id).query(
+                VerdictCaseWorkflow.status)
+        except RPCError as err:
+            _raise_if_refused(err, case_id)
+            raise
+        except WorkflowQueryFailedError as err:
+            raise Poison(f"case {case_id} could not say what it sent") from err
+        return status
 
     async def _send(self, action: Action) -> None:
+        try:
+            await self._signal_or_start(action)
+        except RPCError as err:
+            _raise_if_refused(err, action.case_id)
+            raise  # anything else is Temporal away or busy: delivery waits for it
+
+    async def _signal_or_start(self, action: Action) -> None:
         if isinstance(action, StartCase):
             try:
                 await self.client.start_workflow(
@@ -149,18 +174,19 @@ class IngestService:
             await handle.signal(VerdictCaseWorkflow.receipt_received, action.signal)
             log.info("receipt_signalled", case_id=action.case_id, org=action.org_id)
 
-    async def _dead_letter(self, record: ConsumerRecord, reason: str) -> None:
-        headers = list(record.headers or []) + dead_letter_headers(
-            record.topic, record.partition, record.offset, reason
-        )
-        value = record.value or b""
-        if record.topic == POLICE_VERDICTS:
-            value, sealed_headers = seal_dead_letter(value, self.keys)
-            headers += sealed_headers
-        await self.publisher.publish_raw(dlq(record.topic), record.key, value, headers)
-        self.dead_lettered += 1
-        log.warning("dead_lettered", topic=record.topic, partition=record.partition,
-                    offset=record.offset, reason=reason)
+
+def _validate(record: ConsumerRecord, types: tuple[str, ...]) -> dict[str, Any]:
+    try:
+        return validate_event(record.value or b"", types)
+    except InvalidEvent as exc:
+        raise Poison(f"invalid event: {exc.reason}") from exc
+
+
+def _raise_if_refused(err: RPCError, case_id: str) -> None:
+    if err.status == RPCStatusCode.NOT_FOUND:
+        raise Poison(f"no open case {case_id} for this event") from err
+    if err.status == RPCStatusCode.INVALID_ARGUMENT:
+        raise Poison(f"Temporal refused the event: {err.message}") from err
 
 
 def _personal_strings(data: dict[str, Any]) -> list[str]:

@@ -27,6 +27,8 @@ from referencing import Registry, Resource
 
 from verdictflow.domain.topics import (
     DISCLOSURE_RECEIVED,
+    DISCLOSURE_RETRACTED,
+    DISCLOSURE_SEALED,
     POLICE_TYPES,
     VERDICT_APPEALED,
     VERDICT_FINALIZED,
@@ -34,7 +36,13 @@ from verdictflow.domain.topics import (
     VERDICT_REGISTERED,
 )
 
-MAX_EVENT_BYTES = 1024 * 1024
+# Well below the broker's 1 MiB: a valid event must still fit once it is sealed (about
+# twice its size as the personal layer inside a disclosure), published and kept in a
+# Temporal payload. tests/unit/test_contract_limits.py proves it on the largest valid event.
+MAX_EVENT_BYTES = 64 * 1024
+# A verdict nests four levels deep; anything far deeper is an attack on the parser
+# (Python's json recurses, and a 50,000-level array raises RecursionError).
+MAX_DEPTH = 32
 
 ENVELOPE_SCHEMA = "cloudevent.v1.schema.json"
 DATA_SCHEMAS: dict[str, str] = {
@@ -43,6 +51,8 @@ DATA_SCHEMAS: dict[str, str] = {
     VERDICT_FINALIZED: "police-verdict-change.v1.schema.json",
     VERDICT_OVERTURNED: "police-verdict-change.v1.schema.json",
     DISCLOSURE_RECEIVED: "disclosure-received.v1.schema.json",
+    DISCLOSURE_SEALED: "disclosure-sealed.v1.schema.json",
+    DISCLOSURE_RETRACTED: "disclosure-retracted.v1.schema.json",
 }
 
 _RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
@@ -143,6 +153,8 @@ def _describe(err: ValidationError, prefix: str) -> str:
         "minimum": f"{where} must be at least {expected}",
         "maximum": f"{where} must be at most {expected}",
         "minItems": f"{where} must have at least {expected} items",
+        "maxItems": f"{where} must have at most {expected} items",
+        "maxProperties": f"{where} must have at most {expected} fields",
     }
     return texts.get(str(rule), f'{where} breaks the schema rule "{rule}"')
 
@@ -166,24 +178,56 @@ def _reject_constant(name: str) -> Any:
     raise InvalidEvent(f"not JSON: {name} is not allowed")
 
 
-def parse_json(raw: bytes) -> Any:
-    if len(raw) > MAX_EVENT_BYTES:
-        raise InvalidEvent(f"event is larger than {MAX_EVENT_BYTES} bytes")
+# An escape pair, a quote or a bracket: one linear pass, no backtracking on hostile input.
+_TOKEN = re.compile(r'\\.|["\[\]{}]', re.DOTALL)
+
+
+def nesting_depth(text: str) -> int:
+    """How deep arrays and objects nest, counted without parsing (strings are skipped)."""
+    depth = deepest = 0
+    in_string = False
+    for match in _TOKEN.finditer(text):
+        token = match.group()
+        if token == '"':
+            in_string = not in_string
+        elif in_string or len(token) == 2:
+            continue
+        elif token in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        else:
+            depth -= 1
+    return deepest
+
+
+def parse_json(raw: bytes, max_bytes: int = MAX_EVENT_BYTES) -> Any:
+    """JSON within the contract's bounds: size and depth are checked before parsing."""
+    if len(raw) > max_bytes:
+        raise InvalidEvent(f"event is larger than {max_bytes} bytes ({len(raw)})")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise InvalidEvent("invalid UTF-8") from None
+    if nesting_depth(text) > MAX_DEPTH:
+        raise InvalidEvent(f"JSON nests deeper than {MAX_DEPTH} levels")
     try:
         return json.loads(
             text, object_pairs_hook=_reject_duplicates, parse_constant=_reject_constant
         )
     except json.JSONDecodeError as e:
         raise InvalidEvent(f"not JSON ({e.msg} at line {e.lineno}, column {e.colno})") from None
+    except RecursionError:  # the depth check should make this unreachable; never let it out
+        raise InvalidEvent(f"JSON nests deeper than {MAX_DEPTH} levels") from None
 
 
-def validate_event(raw: bytes, allowed_types: tuple[str, ...]) -> dict[str, Any]:
-    """The parsed envelope, or ``InvalidEvent`` with a reason that names no value."""
-    event = parse_json(raw)
+def validate_event(raw: bytes, allowed_types: tuple[str, ...],
+                   max_bytes: int = MAX_EVENT_BYTES) -> dict[str, Any]:
+    """The parsed envelope, or ``InvalidEvent`` with a reason that names no value.
+
+    ``max_bytes`` is the input contract's limit; a sealed disclosure, about twice the
+    verdict it carries, is read with a larger one.
+    """
+    event = parse_json(raw, max_bytes)
     schemas = load_schemas()
     if not isinstance(event, dict):
         raise InvalidEvent("the event must be a JSON object")

@@ -55,6 +55,15 @@ def case_id_for(verdict_id: str, key: bytes) -> str:
     return "case-" + base64.b32encode(digest[:15]).decode().lower()
 
 
+# 15 bytes of the case MAC in lower-case base32: how every case id looks, so an id read
+# from a message can be checked before it names a workflow.
+CASE_ID_PATTERN = re.compile(r"^case-[a-z2-7]{24}$")
+
+
+def is_case_id(value: str) -> bool:
+    return bool(CASE_ID_PATTERN.match(value))
+
+
 def block_workflow_id(case_id: str) -> str:
     return f"reentry-{case_id}"
 

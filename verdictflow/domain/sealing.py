@@ -198,6 +198,40 @@ def open_disclosure(
     return json.loads(plaintext)
 
 
+# -- instructions: what the platform tells a gateway to do (today: delete a disclosure) ---
+# Anyone who can write to the disclosures topic could otherwise make a gateway erase its
+# copy. The platform signs every instruction, bound to the disclosure and the recipient,
+# and the gateway acts only on one that verifies. The format field keeps these signatures
+# apart from the platform's signatures over sealed disclosures.
+INSTRUCTION_FORMAT = "vf-instruction/1"
+INSTRUCTION_FIELDS = ("format", "instruction", "disclosure_id", "case_id", "recipient_org",
+                      "reason", "issued_at", "signer_key_id")
+
+
+def sign_instruction(fields: dict[str, str], signer: Ed25519PrivateKey) -> str:
+    if fields.get("format") != INSTRUCTION_FORMAT or set(fields) != set(INSTRUCTION_FIELDS):
+        raise SealError(f"an instruction has exactly the fields {', '.join(INSTRUCTION_FIELDS)}")
+    return _b64(signer.sign(_canonical(fields)))
+
+
+def verify_instruction(data: dict[str, Any], recipient_org: str,
+                       platform_public: Ed25519PublicKey) -> dict[str, str]:
+    """The signed fields of an instruction meant for ``recipient_org``; ``SealError`` if not."""
+    fields = {k: data.get(k) for k in INSTRUCTION_FIELDS}
+    if fields["format"] != INSTRUCTION_FORMAT or not all(isinstance(v, str) for v in
+                                                         fields.values()):
+        raise SealError("not a signed instruction (unsigned, or an older format)")
+    if fields["recipient_org"] != recipient_org:
+        raise SealError("the instruction is for another housing organisation")
+    try:
+        platform_public.verify(_unb64(str(data.get("signature", "")), "instruction signature"),
+                               _canonical(fields))
+    except InvalidSignature as exc:
+        raise SealError("instruction signature does not verify: not from the platform, "
+                        "or altered") from exc
+    return fields  # type: ignore[return-value]  # every value was checked to be a str
+
+
 def sign_receipt(fields: dict[str, str], signer: Ed25519PrivateKey) -> str:
     return _b64(signer.sign(_canonical(fields)))
 
