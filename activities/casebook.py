@@ -85,6 +85,8 @@ class CaseBookActivities:
             reminder_days=list(p.reminder_days),
             reentry_block_years=p.reentry_block_years,
             receipt_timeout_seconds=self.deps.settings.receipt_timeout_seconds,
+            termination_days_before=p.termination_window.days_before,
+            termination_days_after=p.termination_window.days_after,
         )
 
     @activity.defn(name="record_stage")

@@ -163,13 +163,20 @@ def _check_detail(detail: str | None) -> None:
 
 def append(engine: Engine, *, actor: str, action: str, org_id: str | None = None,
            case_id: str | None = None, task_id: str | None = None,
-           detail: str | None = None) -> AuditEntry:
-    """Append one entry to the chain and return it (with its seq and entry_hash)."""
+           detail: str | None = None, once: bool = False) -> AuditEntry:
+    """Append one entry to the chain and return it (with its seq and entry_hash).
+
+    ``once``: the entry is idempotent on (action, task_id, detail), with ``detail`` the
+    idempotency key: if such an entry exists, it is returned and nothing is appended. Checked
+    under the chain's write lock, so two concurrent requests write one entry.
+    """
     _check_detail(detail)
+    if once and not detail:
+        raise ValueError("an idempotent audit entry needs its key in detail")
     ensure_append_only(engine)
     for attempt in range(3):
         try:
-            return _append_once(engine, actor=actor, action=action, org_id=org_id,
+            return _append_once(engine, once, actor=actor, action=action, org_id=org_id,
                                 case_id=case_id, task_id=task_id, detail=detail)
         except IntegrityError:
             # Only reachable where no lock could be taken (neither SQLite nor PostgreSQL)
@@ -179,9 +186,18 @@ def append(engine: Engine, *, actor: str, action: str, org_id: str | None = None
     raise AssertionError("unreachable")
 
 
-def _append_once(engine: Engine, **fields: Any) -> AuditEntry:
+def _append_once(engine: Engine, once: bool, **fields: Any) -> AuditEntry:
     with engine.connect() as conn:
         _lock_chain(conn)
+        if once:
+            existing = conn.execute(
+                select(_TABLE).where(_TABLE.c.action == fields["action"],
+                                     _TABLE.c.task_id.is_not_distinct_from(fields["task_id"]),
+                                     _TABLE.c.detail == fields["detail"]).limit(1)
+            ).first()
+            if existing is not None:
+                conn.rollback()
+                return AuditEntry(**existing._mapping)
         last = conn.execute(
             select(_TABLE.c.seq, _TABLE.c.entry_hash)
             .order_by(_TABLE.c.seq.desc()).limit(1).with_for_update()

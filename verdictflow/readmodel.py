@@ -143,12 +143,15 @@ def session(url: str, metadata: MetaData | None = None) -> Session:
 
 def record_audit(url: str, *, actor: str, action: str, org_id: str | None = None,
                  case_id: str | None = None, task_id: str | None = None,
-                 detail: str | None = None) -> AuditEntry:
-    """Append to the hash-chained audit log; ``action`` one of verdictflow.audit's names."""
+                 detail: str | None = None, once: bool = False) -> AuditEntry:
+    """Append to the hash-chained audit log; ``action`` one of verdictflow.audit's names.
+
+    ``once=True`` makes the entry idempotent on (action, task_id, detail).
+    """
     from verdictflow.audit import append  # audit builds on this module's tables
 
     return append(engine_for(url), actor=actor, action=action, org_id=org_id,
-                  case_id=case_id, task_id=task_id, detail=detail)
+                  case_id=case_id, task_id=task_id, detail=detail, once=once)
 
 
 def open_tasks(url: str, org_id: str) -> list[Task]:

@@ -20,6 +20,7 @@ from services.api.routes import dev_router, router
 from verdictflow.keys import keystore_for
 from verdictflow.log import configure, get_logger
 from verdictflow.readmodel import engine_for
+from verdictflow.reference import load_reference
 from verdictflow.settings import Settings, get_settings
 
 log = get_logger(__name__)
@@ -47,7 +48,8 @@ def create_app(settings: Settings | None = None,
     settings = settings or get_settings()
     check_oidc_settings(settings)
     keys = keystore_for(settings)
-    ctx = tasks.ApiContext(settings, keys, tasks.TemporalLink(settings, keys, temporal_client))
+    ctx = tasks.ApiContext(settings, keys, tasks.TemporalLink(settings, keys, temporal_client),
+                           load_reference(settings).policy.termination_window)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

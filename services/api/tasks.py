@@ -11,6 +11,7 @@ import asyncio
 import hashlib
 import json
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from fastapi import Request
@@ -23,13 +24,16 @@ from services.api.schemas import DecisionBody, DisclosureView, TaskDetail, TaskS
 from verdictflow.casekeys import CaseKeyDestroyed, CaseKeyUnknown
 from verdictflow.disclosures import read_disclosure
 from verdictflow.domain.case import (
+    INVALID_DECISION,
     TASK_OUTCOMES,
     DecisionAccepted,
+    DecisionContext,
     DecisionRequest,
     OpenTask,
     decision_problem,
 )
 from verdictflow.domain.identity import InvalidCpr, mask_cpr
+from verdictflow.domain.policy import TerminationWindow
 from verdictflow.domain.sealing import SealedDisclosure, SealError
 from verdictflow.keys import KeyStore
 from verdictflow.log import get_logger
@@ -112,6 +116,7 @@ class ApiContext:
     settings: Settings
     keys: KeyStore
     temporal: TemporalLink
+    termination_window: TerminationWindow = field(default_factory=TerminationWindow)
 
 
 def api_context(request: Request) -> ApiContext:
@@ -255,8 +260,12 @@ async def decide(ctx: ApiContext, principal: Principal, task_id: str,
         raise DecisionInvalid("this task takes no decision")
     req = decision_request(principal, task_id, body)
     # Content rules are checked here too, so the caller gets 422 with the reason; the
-    # workflow checks them again, with its own state, before the decision enters history.
-    problem = decision_problem(req, _open_task(task))
+    # workflow checks them again, with its own state (and the verdict's date), before the
+    # decision enters history.
+    window = ctx.termination_window
+    context = DecisionContext(today=datetime.now(UTC).date(), days_before=window.days_before,
+                              days_after=window.days_after)
+    problem = decision_problem(req, _open_task(task), context)
     if problem:
         raise DecisionInvalid(problem)
 
@@ -269,6 +278,8 @@ async def decide(ctx: ApiContext, principal: Principal, task_id: str,
     except WorkflowUpdateFailedError as exc:
         reason = getattr(exc.cause, "message", None) or str(exc.cause)
         log.info("decision.rejected", **ids)
+        if getattr(exc.cause, "type", None) == INVALID_DECISION:
+            raise DecisionInvalid(reason) from exc
         raise DecisionRejected(reason) from exc
     except WorkflowUpdateRPCTimeoutOrCancelledError as exc:
         raise CaseServiceUnavailable(
@@ -280,7 +291,9 @@ async def decide(ctx: ApiContext, principal: Principal, task_id: str,
         log.warning("decision.rpc_failed", status=exc.status.name, **ids)
         raise CaseServiceUnavailable("the case service failed; try again shortly") from exc
 
+    # One entry per accepted decision, however often it is sent: the update id (what
+    # Temporal de-duplicates the decision on) is the entry's idempotency key.
     await asyncio.to_thread(record_audit, url, actor=principal.subject, action="decision.made",
-                            **ids)
+                            detail=f"update {update_id(req)}", once=True, **ids)
     log.info("decision.made", outcome=accepted.outcome, **ids)
     return accepted

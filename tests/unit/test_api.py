@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, get_args
 
@@ -25,7 +26,12 @@ from services.api import tasks as api_tasks
 from services.api.app import create_app
 from services.api.auth import issue_dev_token
 from services.api.schemas import DecisionOutcome
-from verdictflow.domain.case import TASK_OUTCOMES, DecisionAccepted, DecisionRequest
+from verdictflow.domain.case import (
+    INVALID_DECISION,
+    TASK_OUTCOMES,
+    DecisionAccepted,
+    DecisionRequest,
+)
 from verdictflow.domain.sealing import seal_disclosure
 from verdictflow.keys import FileKeyStore
 from verdictflow.readmodel import AuditEntry, Task, session
@@ -235,6 +241,8 @@ def test_withdrawn_task_no_longer_shows_the_retracted_disclosure(env: Env) -> No
 
 # -- deciding -----------------------------------------------------------------------------
 JUSTIFICATION = "Grov vold i boligområdet, jf. § 63 d."
+# Inside the termination window around the day the test runs (policy: 31 days back, 366 on).
+SOON = (datetime.now(UTC).date() + timedelta(days=30)).isoformat()
 
 
 def decide(env: Env, task_id: str, **body: Any) -> Any:
@@ -246,18 +254,19 @@ def test_decision_is_sent_as_update_and_audited(env: Env) -> None:
     task_id = add_task(env, "case-a")
 
     r = decide(env, task_id, outcome="terminate", justification=JUSTIFICATION,
-               termination_date="2025-08-31")
+               termination_date=SOON)
 
     assert r.status_code == 200
     assert r.json() == {"case_id": "case-a", "task_id": task_id, "outcome": "terminate",
                         "stage": "decided"}
     [(workflow_id, update, req, update_id)] = env.temporal.calls
     assert (workflow_id, update) == ("case-a", "decide")
-    assert req == DecisionRequest(task_id, "terminate", JUSTIFICATION, "cw-7", ORG, "2025-08-31")
+    assert req == DecisionRequest(task_id, "terminate", JUSTIFICATION, "cw-7", ORG, SOON)
     assert update_id and JUSTIFICATION not in update_id
     [entry] = env.audit()
     assert (entry.actor, entry.action, entry.case_id, entry.task_id) == (
         "cw-7", "decision.made", "case-a", task_id)
+    assert entry.detail == f"update {update_id}"
     assert JUSTIFICATION not in json.dumps(entry.model_dump(), default=str)
 
 
@@ -271,11 +280,54 @@ def test_same_decision_twice_uses_the_same_update_id(env: Env) -> None:
     assert ids[0] == ids[1] != ids[2]
 
 
+def test_the_same_decision_sent_twice_at_once_is_audited_once(env: Env) -> None:
+    # Temporal answers both with the one accepted update; the audit log must say it once.
+    task_id = add_task(env, "case-a")
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        answers = list(pool.map(lambda _: decide(env, task_id, outcome="warn",
+                                                 justification=JUSTIFICATION), range(4)))
+
+    assert [a.status_code for a in answers] == [200] * 4
+    assert len({call[3] for call in env.temporal.calls}) == 1
+    assert [e.action for e in env.audit()] == ["decision.made"]
+
+
+@pytest.mark.parametrize(("days", "reason"), [
+    (367, "at most 366 days after the decision"),
+    (-32, "at most 31 days before the decision"),
+    (2_900_000, "at most 366 days after"),  # 9999-12-31 and thereabouts
+])
+def test_termination_dates_outside_the_window_are_422(env: Env, days: int, reason: str) -> None:
+    task_id = add_task(env, "case-a")
+    when = datetime.now(UTC).date() + timedelta(days=days) if days < 2_000_000 \
+        else date(9999, 12, 31)
+
+    r = decide(env, task_id, outcome="terminate", justification=JUSTIFICATION,
+               termination_date=when.isoformat())
+
+    assert r.status_code == 422 and reason in r.json()["detail"]
+    assert env.temporal.calls == [] and env.audit() == []
+
+
+def test_a_refusal_of_the_date_by_the_case_is_422(env: Env) -> None:
+    # The case knows the verdict's date, the API does not: the case's refusal keeps its 422.
+    task_id = add_task(env, "case-a")
+    env.temporal.fail = WorkflowUpdateFailedError(
+        ApplicationError("termination_date is before the verdict (2026-11-18)",
+                         type=INVALID_DECISION))
+
+    r = decide(env, task_id, outcome="terminate", justification=JUSTIFICATION,
+               termination_date=SOON)
+
+    assert r.status_code == 422 and "before the verdict" in r.json()["detail"]
+    assert env.audit() == []
+
+
 @pytest.mark.parametrize(
     ("body", "reason"),
     [
         ({"outcome": "terminate"}, "termination_date is required"),
-        ({"outcome": "warn", "termination_date": "2025-08-31"}, "only given when terminating"),
+        ({"outcome": "warn", "termination_date": SOON}, "only given when terminating"),
         ({"outcome": "warn", "justification": "  kort   "}, "at least 10 characters"),
         ({"outcome": "disclose"}, "outcome must be one of: no_action, terminate, warn"),
     ],

@@ -105,6 +105,7 @@ def test_every_policy_value_has_a_source():
         "reminder_days",
         "reentry_block_years",
         "retention_after_close_years",
+        "termination_date_window_days",
     ):
         assert POLICY.sources.get(key), key
 

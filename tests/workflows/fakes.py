@@ -53,7 +53,10 @@ class FakeActivities:
     eligibility: EligibilityDecision = field(default_factory=decision)
     terms: CaseTerms = field(default_factory=lambda: CaseTerms(
         policy_version="v1", await_finality=True, decision_deadline_days=14,
-        reminder_days=[7, 12], reentry_block_years=2, receipt_timeout_seconds=3600))
+        reminder_days=[7, 12], reentry_block_years=2, receipt_timeout_seconds=3600,
+        # The test server's clock runs on across tests (years, for the block timers): a
+        # wide window keeps fixed dates valid; test_decision_window narrows it.
+        termination_days_before=36500, termination_days_after=36500))
     stages: list[str] = field(default_factory=list)
     published: list[str] = field(default_factory=list)
     retracted: list[str] = field(default_factory=list)

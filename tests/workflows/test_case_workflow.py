@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from datetime import timedelta
 
 import pytest
@@ -12,7 +13,12 @@ from temporalio.worker import Worker
 
 from services.worker import WORKFLOWS
 from tests.workflows.fakes import CPR, NAME, FakeActivities, case_input, decision
-from verdictflow.domain.case import DecisionRequest, ReceiptSignal, VerdictSignal
+from verdictflow.domain.case import (
+    INVALID_DECISION,
+    DecisionRequest,
+    ReceiptSignal,
+    VerdictSignal,
+)
 from verdictflow.domain.sealing import sealed_digest
 from verdictflow.domain.topics import VERDICT_FINALIZED, VERDICT_OVERTURNED
 from workflows.case.workflow import VerdictCaseWorkflow
@@ -163,6 +169,38 @@ async def test_invalid_decisions_never_reach_history(
         assert not any(e.HasField("workflow_execution_update_accepted_event_attributes")
                        for e in history.events)
         assert (await handle.query(VerdictCaseWorkflow.status)).stage == "awaiting_decision"
+        await handle.terminate("test over")
+
+
+@pytest.mark.parametrize(("termination_date", "reason"), [
+    ("9999-12-31", "at most 366 days after the decision"),
+    ("1900-01-01", "before the verdict"),
+    ("2026-11-17", "before the verdict"),  # the day before the judgment
+])
+async def test_termination_dates_outside_the_window_are_refused_as_invalid(
+        time_env: WorkflowEnvironment, task_queue: str, termination_date: str,
+        reason: str) -> None:
+    fake = FakeActivities()
+    fake.terms = dataclasses.replace(fake.terms, termination_days_before=36500,
+                                     termination_days_after=366)
+    case_id = f"case-window-{task_queue}"
+    async with case_worker(time_env, task_queue, fake):
+        handle = await awaiting_decision(time_env, task_queue, case_id)
+        with pytest.raises(WorkflowUpdateFailedError) as err:
+            await handle.execute_update(VerdictCaseWorkflow.decide,
+                                        terminate(case_id, termination_date=termination_date))
+        assert reason in str(err.value.cause)
+        assert err.value.cause.type == INVALID_DECISION  # the API answers 422 on this type
+        assert (await handle.query(VerdictCaseWorkflow.status)).stage == "awaiting_decision"
+
+        # The case is not stuck: a date inside the window is taken and the block placed.
+        today = (await time_env.get_current_time()).date()
+        accepted = await handle.execute_update(VerdictCaseWorkflow.decide, terminate(
+            case_id, termination_date=today.isoformat()))
+        assert accepted.outcome == "terminate"
+        await wait_for_stage(handle, "reentry_blocked")
+        [block] = fake.blocks
+        assert block.placed_on == today.isoformat()
         await handle.terminate("test over")
 
 

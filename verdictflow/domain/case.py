@@ -7,7 +7,7 @@ fields later without breaking running histories (new fields get defaults).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from enum import StrEnum
 
 from verdictflow.domain.verdict import Verdict, VerdictChange
@@ -67,6 +67,9 @@ class CaseTerms:
     reminder_days: list[int]
     reentry_block_years: int
     receipt_timeout_seconds: int
+    # Defaults: the terms of cases started before the window was part of them.
+    termination_days_before: int = 31
+    termination_days_after: int = 366
 
 
 @dataclass
@@ -122,6 +125,10 @@ class CaseStatus:
     area_id: str | None = None
     open_task: OpenTask | None = None
     outcome: str | None = None
+    # What a receipt must match: the disclosure sent, and its digest (None for cases
+    # started before receipts committed to the bytes sent).
+    disclosure_id: str | None = None
+    disclosure_digest: str | None = None
 
 
 @dataclass
@@ -133,9 +140,25 @@ class CaseResult:
 
 
 MIN_JUSTIFICATION = 10
+# The failure type of a decision the case refuses for its content (the API answers 422),
+# as against one it refuses for its state (already decided, no open task: 409).
+INVALID_DECISION = "InvalidDecision"
 
 
-def decision_problem(req: DecisionRequest, task: OpenTask | None) -> str | None:
+@dataclass(frozen=True)
+class DecisionContext:
+    """What a decision is judged against besides its task: the day it is made, the
+    termination window, and the verdict's date (None where the caller does not know it:
+    the case workflow checks it again)."""
+
+    today: date
+    days_before: int = 31
+    days_after: int = 366
+    verdict_date: date | None = None
+
+
+def decision_problem(req: DecisionRequest, task: OpenTask | None,
+                     context: DecisionContext | None = None) -> str | None:
     """Why a decision cannot be accepted, or None. Checked before it reaches history."""
     if task is None:
         return "the case has no open task awaiting a decision"
@@ -152,15 +175,35 @@ def decision_problem(req: DecisionRequest, task: OpenTask | None) -> str | None:
         if not req.termination_date:
             return "termination_date is required to terminate"
         try:
-            date.fromisoformat(req.termination_date)
+            terminated = date.fromisoformat(req.termination_date)
         except ValueError:
             return "termination_date must be a date (YYYY-MM-DD)"
+        if context is not None:
+            return termination_date_problem(terminated, context)
     elif req.termination_date:
         return "termination_date is only given when terminating"
     return None
 
 
+def termination_date_problem(terminated: date, context: DecisionContext) -> str | None:
+    earliest = context.today - timedelta(days=context.days_before)
+    latest = context.today + timedelta(days=context.days_after)
+    if context.verdict_date is not None and terminated < context.verdict_date:
+        return f"termination_date is before the verdict ({context.verdict_date.isoformat()})"
+    if terminated < earliest:
+        return (f"termination_date may be at most {context.days_before} days before the "
+                f"decision (not before {earliest.isoformat()})")
+    if terminated > latest:
+        return (f"termination_date may be at most {context.days_after} days after the "
+                f"decision (not after {latest.isoformat()})")
+    return None
+
+
 def add_years(d: date, years: int) -> date:
+    """The same day ``years`` later (28 February for 29 February); never raises: a date past
+    the calendar's end is its last day, so no date a case carries can fail a workflow task."""
+    if d.year + years > date.max.year:
+        return date.max
     try:
         return d.replace(year=d.year + years)
     except ValueError:  # 29 February

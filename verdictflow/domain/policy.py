@@ -46,6 +46,14 @@ class QualifyingOffence:
 
 
 @dataclass(frozen=True)
+class TerminationWindow:
+    """How far a termination date may lie before and after the day it is decided."""
+
+    days_before: int = 31
+    days_after: int = 366
+
+
+@dataclass(frozen=True)
 class EligibilityPolicy:
     version: str
     effective_from: str
@@ -60,6 +68,7 @@ class EligibilityPolicy:
     reminder_days: list[int]
     reentry_block_years: int
     retention_after_close_years: int
+    termination_window: TerminationWindow = field(default_factory=lambda: TerminationWindow())
     law_aliases: dict[str, list[str]] = field(default_factory=dict)
     sources: dict[str, str] = field(default_factory=dict)
     description: str = ""
@@ -134,12 +143,19 @@ def load_policy(source: str | bytes | dict[str, Any]) -> EligibilityPolicy:
         reminder_days=[int(d) for d in raw["reminder_days"]],
         reentry_block_years=int(raw["reentry_block_years"]),
         retention_after_close_years=int(raw["retention_after_close_years"]),
+        termination_window=_termination_window(raw.get("termination_date_window_days")),
         law_aliases=aliases,
         sources=dict(raw.get("sources", {})),
         description=raw.get("description", ""),
     )
     _check(policy)
     return policy
+
+
+def _termination_window(raw: dict[str, Any] | None) -> TerminationWindow:
+    if raw is None:  # policy files written before the window was configurable
+        return TerminationWindow()
+    return TerminationWindow(days_before=int(raw["before"]), days_after=int(raw["after"]))
 
 
 def _check(p: EligibilityPolicy) -> None:
@@ -156,6 +172,9 @@ def _check(p: EligibilityPolicy) -> None:
         problems.append("a sanction cannot both qualify and need manual review")
     if p.proximity_m <= 0 or p.max_age_of_matter_years <= 0:
         problems.append("proximity_m and max_age_of_matter_years must be positive")
+    window = p.termination_window
+    if not (0 <= window.days_before <= 3660 and 0 < window.days_after <= 3660):
+        problems.append("termination_date_window_days must lie within ten years")
     if any(not 0 < d < p.decision_deadline_days for d in p.reminder_days):
         problems.append("reminder_days must fall before decision_deadline_days")
     if problems:

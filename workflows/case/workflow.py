@@ -18,6 +18,7 @@ from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
+from temporalio.exceptions import ApplicationError
 from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
@@ -25,12 +26,14 @@ with workflow.unsafe.imports_passed_through():
     from activities.disclosure import PublishRequest, RetractRequest, SealRequest
     from activities.eligibility import EligibilityRequest
     from verdictflow.domain.case import (
+        INVALID_DECISION,
         BlockInput,
         CaseInput,
         CaseResult,
         CaseStatus,
         CaseTerms,
         DecisionAccepted,
+        DecisionContext,
         DecisionRequest,
         LiftRequest,
         OpenTask,
@@ -41,6 +44,7 @@ with workflow.unsafe.imports_passed_through():
         VerdictSignal,
         add_years,
         decision_problem,
+        termination_date_problem,
     )
     from verdictflow.domain.identity import block_workflow_id
     from verdictflow.domain.policy import EligibilityDecision
@@ -76,6 +80,7 @@ class VerdictCaseWorkflow:
         self._block_over = False
         self._place: EligibilityDecision | None = None
         self._outcome: str | None = None
+        self._terms: CaseTerms | None = None
 
     # -- the process -----------------------------------------------------------------
     @workflow.run
@@ -89,6 +94,7 @@ class VerdictCaseWorkflow:
         )
         await self._enter(Stage.REGISTERED)
         terms: CaseTerms = await self._do("case_terms", result_type=CaseTerms)
+        self._terms = terms
 
         if not self._final and terms.await_finality:
             await self._enter(Stage.AWAITING_FINALITY)
@@ -267,6 +273,13 @@ class VerdictCaseWorkflow:
     def receipt_received(self, receipt: ReceiptSignal) -> None:
         if receipt.disclosure_id != self._disclosure_id or self._receipt is not None:
             return
+        recipient = self._place.housing_org_id if self._place else None
+        if receipt.org_id != recipient:
+            # Ingest refuses these; checked again here because only the recipient may move
+            # the case on, whatever reaches the signal.
+            workflow.logger.warning("receipt from an organisation that is not the recipient",
+                                    extra={"case_id": self._case.case_id})
+            return
         if self._sent_digest is not None and receipt.digest != self._sent_digest:
             # Receipted something other than what we sent: not a receipt for this disclosure.
             workflow.logger.warning("receipt digest does not match the disclosure sent",
@@ -287,6 +300,17 @@ class VerdictCaseWorkflow:
         problem = decision_problem(request, self._task)
         if problem:
             raise ValueError(problem)
+        if request.outcome == Outcome.TERMINATE and self._terms is not None:
+            # The date was checked to parse above; the window makes every later date
+            # computation (the block's expiry) safe.
+            problem = termination_date_problem(
+                date.fromisoformat(request.termination_date or ""), DecisionContext(
+                    today=workflow.now().date(),
+                    days_before=self._terms.termination_days_before,
+                    days_after=self._terms.termination_days_after,
+                    verdict_date=date.fromisoformat(self._case.verdict.decided_on)))
+            if problem:
+                raise ApplicationError(problem, type=INVALID_DECISION, non_retryable=True)
 
     @workflow.query
     def status(self) -> CaseStatus:
@@ -297,6 +321,8 @@ class VerdictCaseWorkflow:
             area_id=self._place.area_id if self._place else None,
             open_task=self._task,
             outcome=self._outcome,
+            disclosure_id=self._disclosure_id,
+            disclosure_digest=self._sent_digest,
         )
 
     # -- plumbing --------------------------------------------------------------------
