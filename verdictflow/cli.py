@@ -315,6 +315,8 @@ def keys_rotate(
     if not codec and not org:
         raise typer.BadParameter("say what to rotate: --codec and/or --org ORG")
     keys, url = _keys(), get_settings().database_url
+    if org:
+        _known_org(keys, org)
     if codec:
         kid = keys.rotate_codec_key()
         record_audit(url, actor="operator", action=KEY_ROTATE, detail=f"codec primary {kid}")
@@ -324,6 +326,22 @@ def keys_rotate(
         record_audit(url, actor="operator", action=KEY_ROTATE, org_id=org,
                      detail=f"encryption {k.encryption_key_id} signing {k.signing_key_id}")
         print(f"{org}: encryption key {k.encryption_key_id}, signing key {k.signing_key_id}")
+
+
+def _known_org(keys, org: str) -> None:  # noqa: ANN001 - a FileKeyStore
+    """Rotation creates keys: only for an organisation that has some or is in the reference."""
+    from verdictflow.keys import InvalidKeyId, MissingKey
+    from verdictflow.reference import load_reference
+
+    try:
+        keys.org_keys(org)
+    except InvalidKeyId as exc:
+        raise typer.BadParameter(str(exc)) from None
+    except MissingKey:
+        known = load_reference(get_settings()).partnerships.housing_organisations
+        if org not in {o.id for o in known}:
+            raise typer.BadParameter(f"{org!r} has no keys and is not an organisation in the "
+                                     "reference data") from None
 
 
 @app.command()
