@@ -386,6 +386,7 @@ def keys_restore(
     from verdictflow.audit import KEY_RESTORE
     from verdictflow.keyarchive import ArchiveError
     from verdictflow.keybackup import BackupRefused, restore
+    from verdictflow.purge import reapply_purges
     from verdictflow.readmodel import record_audit
     from verdictflow.services import SERVICES
 
@@ -406,6 +407,9 @@ def keys_restore(
           f"{settings.keys_dir}")
     if aside:
         print(f"  the key store it replaced is kept at {aside}")
+    again = reapply_purges(settings, _keys())
+    if again:
+        print(f"  {len(again)} case(s) purged after this backup was made: purged again")
 
 
 def _known_org(keys, org: str) -> None:  # noqa: ANN001 - a FileKeyStore

@@ -143,7 +143,7 @@ def restore(archive: Path, keys_dir: Path, passphrase: str, *,
     aside = None
     if keys_dir.exists():
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-        aside = keys_dir.with_name(f"{keys_dir.name}.replaced-{stamp}")
+        aside = keys_dir.with_name(f"{keys_dir.name}.replaced-{stamp}-{secrets.token_hex(2)}")
         keys_dir.rename(aside)
     staging.rename(keys_dir)
     return counted, aside

@@ -12,12 +12,12 @@ import pytest
 from sqlmodel import select
 from typer.testing import CliRunner, Result
 
-from verdictflow.audit import KEY_BACKUP, KEY_RESTORE
+from verdictflow.audit import KEY_BACKUP, KEY_DESTROY, KEY_RESTORE
 from verdictflow.cli import app
 from verdictflow.keyarchive import ScryptCost
 from verdictflow.keybackup import BackupRefused, backup, restore
 from verdictflow.keys import FileKeyStore, provision
-from verdictflow.readmodel import AuditEntry, session
+from verdictflow.readmodel import AuditEntry, record_audit, session
 from verdictflow.settings import Settings, get_settings
 
 PASS = "a long passphrase kept in the safe"
@@ -203,3 +203,21 @@ def test_restore_waits_for_the_services_to_stop(cli: CliRunner, monkeypatch: pyt
     finally:
         worker.kill()
         worker.wait()
+
+
+def test_a_restore_does_not_bring_back_a_case_purged_after_the_backup(
+        cli: CliRunner, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    store = key_store(tmp_path / "keys")
+    archive = tmp_path / "before-the-purge.vfbackup"
+    assert run(cli, monkeypatch, tmp_path, "backup", str(archive)).exit_code == 0
+    # Purged later, as `verdictflow case purge` does it: key destroyed, audited.
+    store.case_keys().destroy("case-live")
+    record_audit(Settings(state_dir=tmp_path, environment="test").database_url,
+                 actor="operator", action=KEY_DESTROY, case_id="case-live")
+
+    back = run(cli, monkeypatch, tmp_path, "restore", "--force", str(archive))
+    assert back.exit_code == 0, back.output
+    assert "1 case(s) purged after this backup" in back.output
+    restored = FileKeyStore(tmp_path / "keys", generate=False)
+    assert restored.case_keys().status("case-live") == "destroyed"
+    assert restored.case_keys().status("case-purged") == "destroyed"
