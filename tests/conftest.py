@@ -18,7 +18,8 @@ import pytest
 import pytest_asyncio
 from temporalio.testing import WorkflowEnvironment
 
-from verdictflow.keys import FileKeyStore
+from verdictflow.keys import FileKeyStore, provision
+from verdictflow.reference import load_reference
 from verdictflow.settings import Settings
 from verdictflow.temporal import data_converter
 
@@ -32,7 +33,11 @@ def session_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def session_keys(session_dir: Path) -> FileKeyStore:
-    return FileKeyStore(session_dir / "keys")
+    """Provisioned like ``verdictflow keys init``: every reference organisation has keys."""
+    keys = FileKeyStore(session_dir / "keys")
+    reference = load_reference(Settings(environment="test", state_dir=session_dir))
+    provision(keys, [o.id for o in reference.partnerships.housing_organisations])
+    return keys
 
 
 @pytest_asyncio.fixture(scope="session")

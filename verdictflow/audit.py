@@ -48,7 +48,11 @@ KEY_DESTROY = "key.destroy"  # crypto-shredding: a case key destroyed
 CASE_PURGE = "case.purge"
 TASK_ASSIGN = "task.assign"
 KEY_PROVISION = "key.provision"
+KEY_BACKUP = "key.backup"
+KEY_RESTORE = "key.restore"
 ACTIONS = frozenset({
+    KEY_BACKUP,
+    KEY_RESTORE,
     TASK_ASSIGN,
     KEY_PROVISION,
     DISCLOSURE_READ,

@@ -6,6 +6,7 @@ import asyncio
 import json
 import os
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -315,6 +316,8 @@ def keys_rotate(
     if not codec and not org:
         raise typer.BadParameter("say what to rotate: --codec and/or --org ORG")
     keys, url = _keys(), get_settings().database_url
+    if org:
+        _known_org(keys, org)
     if codec:
         kid = keys.rotate_codec_key()
         record_audit(url, actor="operator", action=KEY_ROTATE, detail=f"codec primary {kid}")
@@ -324,6 +327,105 @@ def keys_rotate(
         record_audit(url, actor="operator", action=KEY_ROTATE, org_id=org,
                      detail=f"encryption {k.encryption_key_id} signing {k.signing_key_id}")
         print(f"{org}: encryption key {k.encryption_key_id}, signing key {k.signing_key_id}")
+
+
+PASSPHRASE_ENV = "VF_KEYS_BACKUP_PASSPHRASE"
+
+
+def _passphrase(env_name: str, *, confirm: bool) -> str:
+    from verdictflow.keyarchive import WeakPassphrase, check_passphrase
+
+    value = os.environ.get(env_name)
+    if value is None:
+        if not sys.stdin.isatty():
+            raise typer.BadParameter(f"set {env_name} to the passphrase, or run in a terminal")
+        value = typer.prompt("Backup passphrase", hide_input=True, confirmation_prompt=confirm)
+    try:
+        check_passphrase(value)
+    except WeakPassphrase as exc:
+        raise typer.BadParameter(str(exc)) from None
+    return value
+
+
+@keys_app.command("backup")
+def keys_backup(
+    file: Annotated[Path, typer.Argument(help="The encrypted archive to write.")],
+    passphrase_env: Annotated[str, typer.Option(
+        help="Environment variable holding the passphrase; unset: asked for.")] = PASSPHRASE_ENV,
+    force: Annotated[bool, typer.Option(help="Replace FILE if it exists.")] = False,
+) -> None:
+    """Seal the whole key store into one archive (scrypt, AES-256-GCM); audited."""
+    from verdictflow.audit import KEY_BACKUP
+    from verdictflow.keyarchive import ArchiveError
+    from verdictflow.keybackup import BackupRefused, backup
+    from verdictflow.readmodel import record_audit
+
+    settings = get_settings()
+    passphrase = _passphrase(passphrase_env, confirm=True)
+    try:
+        held = backup(settings.keys_dir, file, passphrase, force=force)
+    except (BackupRefused, ArchiveError) as exc:
+        print(f"✗ {exc}")
+        raise typer.Exit(1) from None
+    record_audit(settings.database_url, actor="operator", action=KEY_BACKUP,
+                 detail=f"{held.files} files, {held.case_keys} case keys")
+    print(f"✓ {held.files} key files ({held.case_keys} case keys, "
+          f"{held.case_keys_destroyed} of them destroyed) sealed into {file}")
+
+
+@keys_app.command("restore")
+def keys_restore(
+    file: Annotated[Path, typer.Argument(help="An archive from `keys backup`.")],
+    passphrase_env: Annotated[str, typer.Option(
+        help="Environment variable holding the passphrase; unset: asked for.")] = PASSPHRASE_ENV,
+    force: Annotated[bool, typer.Option(
+        help="Replace an existing key store (it is moved aside, not deleted).")] = False,
+) -> None:
+    """Restore the key store from an archive into $VF_STATE_DIR/keys; audited."""
+    from infra import processes
+    from verdictflow.audit import KEY_RESTORE
+    from verdictflow.keyarchive import ArchiveError
+    from verdictflow.keybackup import BackupRefused, restore
+    from verdictflow.purge import reapply_purges
+    from verdictflow.readmodel import record_audit
+    from verdictflow.services import SERVICES
+
+    settings = get_settings()
+    running = [name for name in SERVICES if processes.is_running(name, settings)]
+    if running:  # they hold keys in memory and would write case keys into the old store
+        print(f"✗ stop the services first ({', '.join(running)} running)")
+        raise typer.Exit(1)
+    passphrase = _passphrase(passphrase_env, confirm=False)
+    try:
+        held, aside = restore(file, settings.keys_dir, passphrase, force=force)
+    except (BackupRefused, ArchiveError, OSError) as exc:
+        print(f"✗ {exc}")
+        raise typer.Exit(1) from None
+    record_audit(settings.database_url, actor="operator", action=KEY_RESTORE,
+                 detail=f"{held.files} files, {held.case_keys} case keys")
+    print(f"✓ {held.files} key files ({held.case_keys} case keys) restored into "
+          f"{settings.keys_dir}")
+    if aside:
+        print(f"  the key store it replaced is kept at {aside}")
+    again = reapply_purges(settings, _keys())
+    if again:
+        print(f"  {len(again)} case(s) purged after this backup was made: purged again")
+
+
+def _known_org(keys, org: str) -> None:  # noqa: ANN001 - a FileKeyStore
+    """Rotation creates keys: only for an organisation that has some or is in the reference."""
+    from verdictflow.keys import InvalidKeyId, MissingKey
+    from verdictflow.reference import load_reference
+
+    try:
+        keys.org_keys(org)
+    except InvalidKeyId as exc:
+        raise typer.BadParameter(str(exc)) from None
+    except MissingKey:
+        known = load_reference(get_settings()).partnerships.housing_organisations
+        if org not in {o.id for o in known}:
+            raise typer.BadParameter(f"{org!r} has no keys and is not an organisation in the "
+                                     "reference data") from None
 
 
 @app.command()

@@ -22,7 +22,7 @@ from verdictflow.domain.identity import case_id_for
 from verdictflow.domain.samples import sample_verdicts
 from verdictflow.domain.topics import POLICE_VERDICTS, VERDICT_FINALIZED, VERDICT_OVERTURNED
 from verdictflow.kafka import EventPublisher
-from verdictflow.keys import keystore_for
+from verdictflow.keys import keystore_for, provision_for_development
 from verdictflow.readmodel import CaseRecord, session
 from verdictflow.reference import load_reference
 from verdictflow.services import SERVICES
@@ -107,6 +107,7 @@ async def run_demo(settings: Settings) -> int:
 async def _run(settings: Settings) -> int:
     started = time.monotonic()
     ref = load_reference(settings)
+    provision_for_development(settings)  # the demo's caseworkers need their organisations' keys
     samples = sample_verdicts(ref.partnerships)
     key = keystore_for(settings).pseudonym_key()
     case_ids = sorted({case_id_for(s.verdict_id, key) for s in samples})

@@ -1,19 +1,25 @@
 """Key material behind one interface.
 
-``FileKeyStore`` is the embedded default: keys are generated at first use under
-``$VF_STATE_DIR/keys`` with owner-only permissions. A KMS or HSM implementation replaces
-it by providing the same methods; nothing else in the code reads key files.
+``FileKeyStore`` is the embedded default: keys live under ``$VF_STATE_DIR/keys`` with
+owner-only permissions. A KMS or HSM implementation replaces it by providing the same
+methods; nothing else in the code reads key files.
+
+Organisation ids reach this module from the network (a receipt names its signer), so
+they are checked against a strict pattern before they become part of a path, the path
+must stay inside the key directory, and reading never creates: organisation keys come
+only from ``provision`` (``verdictflow keys init``) and ``rotate_org_keys``.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import re
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from threading import Lock
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
@@ -27,6 +33,16 @@ from cryptography.hazmat.primitives.serialization import (
 
 from verdictflow.casekeys import CaseKeyStore
 
+if TYPE_CHECKING:
+    from verdictflow.settings import Settings
+
+# The shape of the ids in verdictflow/config/partnerships.json and of key_id().
+ORG_ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+ORG_ID_MAX = 64
+KEY_ID = re.compile(r"[0-9a-f]{16}")
+_RETIRED = re.compile(r"\.pem\.retired-[0-9a-f]{6}")
+K = TypeVar("K")
+
 
 def key_id(public_raw: bytes) -> str:
     return hashlib.sha256(public_raw).hexdigest()[:16]
@@ -34,6 +50,35 @@ def key_id(public_raw: bytes) -> str:
 
 def _raw_public(key: X25519PublicKey | Ed25519PublicKey) -> bytes:
     return key.public_bytes(Encoding.Raw, PublicFormat.Raw)
+
+
+class KeyStoreError(Exception):
+    pass
+
+
+class InvalidKeyId(KeyStoreError, ValueError):
+    """An id no key of ours can have. The message never repeats it: it may be hostile."""
+
+
+class MissingKey(KeyStoreError):
+    """Keys are provisioned (``verdictflow keys init``), never invented for an input."""
+
+
+class UnsafeKeyPath(KeyStoreError):
+    """A key path leads out of the key directory (a symbolic link): the store is tampered."""
+
+
+def checked_org_id(org_id: object) -> str:
+    if not (isinstance(org_id, str) and len(org_id) <= ORG_ID_MAX and ORG_ID.fullmatch(org_id)):
+        raise InvalidKeyId("invalid organisation id: expected lowercase letters, digits and "
+                           f"single hyphens, at most {ORG_ID_MAX} characters")
+    return org_id
+
+
+def checked_key_id(kid: object) -> str:
+    if not (isinstance(kid, str) and KEY_ID.fullmatch(kid)):
+        raise InvalidKeyId("invalid key id: expected 16 lowercase hexadecimal digits")
+    return kid
 
 
 @dataclass(frozen=True)
@@ -54,6 +99,9 @@ class OrgKeys:
 
 
 class KeyStore(Protocol):
+    """Organisation lookups raise InvalidKeyId for an id of the wrong shape and MissingKey
+    for one that is not provisioned: both are the input's fault, never worth a retry."""
+
     def codec_keys(self) -> tuple[str, dict[str, bytes]]:
         """The primary key id and every key (id → 32 bytes) still allowed to decrypt."""
 
@@ -69,40 +117,56 @@ class KeyStore(Protocol):
     def dev_idp_signing(self) -> tuple[str, Ed25519PrivateKey]:
         """The development identity provider's token signing key (kid, key)."""
 
-    def org_keys(self, org_id: str) -> OrgKeys: ...
+    def org_keys(self, org_id: str) -> OrgKeys:
+        """The organisation's current keys; read only."""
 
-    def rotate_org_keys(self, org_id: str) -> OrgKeys: ...
+    def rotate_org_keys(self, org_id: str) -> OrgKeys:
+        """New current keys (created here, an operator's act); the old ones are retired."""
 
     def org_decryption_keys(self, org_id: str) -> dict[str, X25519PrivateKey]: ...
 
     def org_verification_keys(self, org_id: str) -> dict[str, Ed25519PublicKey]: ...
 
+    def org_decryption_key(self, org_id: str, kid: str) -> X25519PrivateKey: ...
 
-class MissingKey(Exception):
-    """Outside development keys are provisioned (``verdictflow keys init``), never invented."""
+    def org_verification_key(self, org_id: str, kid: str) -> Ed25519PublicKey: ...
 
 
 class FileKeyStore:
     def __init__(self, directory: Path, *, generate: bool = True) -> None:
+        """``generate``: create platform secrets at first use (development only)."""
         self.dir = directory
         self.generate = generate
         self._lock = Lock()
         self._case_keys: CaseKeyStore | None = None
 
     # -- files -------------------------------------------------------------
+    def _inside(self, path: Path) -> Path:
+        root = self.dir.resolve()
+        real = path.resolve()
+        if real != root and root not in real.parents:
+            raise UnsafeKeyPath(f"a path in the key store {self.dir} leads outside it "
+                                "(a symbolic link?): refusing to use it")
+        return path
+
     def _missing(self, path: Path) -> None:
         if not self.generate:
             raise MissingKey(f"key file {path} is missing; provision keys with "
                              "`verdictflow keys init` (generation at start is for development)")
 
+    def _make_folders(self, folder: Path) -> None:
+        """Every folder from the key directory down to ``folder``, owner-only."""
+        for above in reversed(self.dir.parents):
+            if not above.exists():
+                above.mkdir(mode=0o700, exist_ok=True)
+        current = self.dir
+        for part in ("", *folder.relative_to(self.dir).parts):
+            current = current / part
+            current.mkdir(exist_ok=True, mode=0o700)
+            os.chmod(current, 0o700)  # mkdir's mode is masked by the umask
+
     def _write_secret(self, path: Path, data: bytes) -> None:
-        # mkdir(parents=True) gives intermediate folders the default mode: make each ours.
-        for folder in reversed([path.parent, *path.parent.parents]):
-            if folder == self.dir or self.dir in folder.parents:
-                folder.mkdir(exist_ok=True, mode=0o700)
-                os.chmod(folder, 0o700)
-            elif not folder.exists():
-                folder.mkdir(mode=0o700)
+        self._make_folders(self._inside(path).parent)
         tmp = path.with_suffix(path.suffix + f".{os.getpid()}.tmp")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "wb") as f:
@@ -115,25 +179,24 @@ class FileKeyStore:
             tmp.unlink()
 
     def _secret(self, name: str, size: int = 32) -> bytes:
-        path = self.dir / name
+        path = self._inside(self.dir / name)
         with self._lock:
             if not path.exists():
                 self._missing(path)
                 self._write_secret(path, secrets.token_bytes(size))
             return path.read_bytes()
 
-    def _private_pem(self, name: str, generate) -> bytes:
-        path = self.dir / name
+    def _private_pem(self, name: str, generate) -> bytes:  # noqa: ANN001 - a key factory
+        path = self._inside(self.dir / name)
         with self._lock:
             if not path.exists():
                 self._missing(path)
-                pem = generate().private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption())
-                self._write_secret(path, pem)
+                self._write_secret(path, _pem(generate()))
             return path.read_bytes()
 
     # -- codec ---------------------------------------------------------------
     def codec_keys(self) -> tuple[str, dict[str, bytes]]:
-        codec_dir = self.dir / "codec"
+        codec_dir = self._inside(self.dir / "codec")
         primary_file = codec_dir / "primary"
         if not primary_file.exists():
             self._missing(primary_file)
@@ -159,11 +222,12 @@ class FileKeyStore:
 
     def case_keys(self) -> CaseKeyStore:
         if self._case_keys is None:
-            self.dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-            self._case_keys = CaseKeyStore(self.dir / "case-keys.db", self.master_keys)
+            self._make_folders(self.dir)
+            self._case_keys = CaseKeyStore(self._inside(self.dir / "case-keys.db"),
+                                           self.master_keys)
         return self._case_keys
 
-    # -- others --------------------------------------------------------------
+    # -- platform ------------------------------------------------------------
     def pseudonym_key(self) -> bytes:
         return self._secret("pseudonym.key")
 
@@ -181,20 +245,30 @@ class FileKeyStore:
         assert isinstance(key, Ed25519PrivateKey)
         return key_id(_raw_public(key.public_key())), key
 
+    # -- housing organisations -------------------------------------------------
+    def _org_dir(self, org_id: str) -> Path:
+        return self._inside(self.dir / "orgs" / checked_org_id(org_id))
+
     def org_keys(self, org_id: str) -> OrgKeys:
-        enc = load_pem_private_key(
-            self._private_pem(f"orgs/{org_id}/encryption.pem", X25519PrivateKey.generate), None
-        )
-        sig = load_pem_private_key(
-            self._private_pem(f"orgs/{org_id}/signing.pem", Ed25519PrivateKey.generate), None
-        )
+        org_dir = self._org_dir(org_id)
+        enc, sig = (self._read_org_key(org_dir / f"{name}.pem", org_id, name)
+                    for name in ("encryption", "signing"))
         assert isinstance(enc, X25519PrivateKey) and isinstance(sig, Ed25519PrivateKey)
         return OrgKeys(org_id=org_id, encryption=enc, signing=sig)
 
+    def _read_org_key(self, path: Path, org_id: str, name: str):  # noqa: ANN202 - a private key
+        if not self._inside(path).is_file():
+            raise MissingKey(f"organisation {org_id!r} has no {name} key; provision it with "
+                             "`verdictflow keys init` (an unknown organisation gets none)")
+        return load_pem_private_key(path.read_bytes(), None)
+
     def _all_versions(self, org_id: str, name: str) -> list:  # noqa: ANN401 - private keys
         self.org_keys(org_id)  # the current ones exist (or MissingKey)
-        files = sorted((self.dir / "orgs" / org_id).glob(f"{name}.pem*"))
-        return [load_pem_private_key(f.read_bytes(), None) for f in files]
+        org_dir = self._org_dir(org_id)
+        files = sorted(f for f in org_dir.iterdir()
+                       if f.name == f"{name}.pem"
+                       or (f.name.startswith(name) and _RETIRED.fullmatch(f.name[len(name):])))
+        return [self._read_org_key(f, org_id, name) for f in files]
 
     def org_decryption_keys(self, org_id: str) -> dict[str, X25519PrivateKey]:
         """Current and retired keys: disclosures sealed before a rotation still open."""
@@ -206,28 +280,75 @@ class FileKeyStore:
         return {key_id(_raw_public(k.public_key())): k.public_key()
                 for k in self._all_versions(org_id, "signing")}
 
+    def org_decryption_key(self, org_id: str, kid: str) -> X25519PrivateKey:
+        """The key a disclosure names; InvalidKeyId or MissingKey if there is none such."""
+        checked_org_id(org_id)
+        checked_key_id(kid)
+        return _named(self.org_decryption_keys(org_id), org_id, kid)
+
+    def org_verification_key(self, org_id: str, kid: str) -> Ed25519PublicKey:
+        """The key a receipt names; InvalidKeyId or MissingKey if there is none such."""
+        checked_org_id(org_id)
+        checked_key_id(kid)
+        return _named(self.org_verification_keys(org_id), org_id, kid)
+
+    def provision_org_keys(self, org_id: str) -> OrgKeys:
+        """Creates what is missing of the organisation's keys (``verdictflow keys init``)."""
+        org_dir = self._org_dir(org_id)
+        with self._lock:
+            for name, generate in (("encryption.pem", X25519PrivateKey.generate),
+                                   ("signing.pem", Ed25519PrivateKey.generate)):
+                if not (org_dir / name).exists():
+                    self._write_secret(org_dir / name, _pem(generate()))
+        return self.org_keys(org_id)
+
     def rotate_org_keys(self, org_id: str) -> OrgKeys:
-        org_dir = self.dir / "orgs" / org_id
+        org_dir = self._org_dir(org_id)
         for name in ("encryption.pem", "signing.pem"):
             path = org_dir / name
             if path.exists():
                 path.rename(path.with_suffix(f".pem.retired-{secrets.token_hex(3)}"))
-        return self.org_keys(org_id)
+        return self.provision_org_keys(org_id)
 
 
-def keystore_for(settings) -> FileKeyStore:  # noqa: ANN001 - Settings, kept import-light
+def _pem(key: X25519PrivateKey | Ed25519PrivateKey) -> bytes:
+    return key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption())
+
+
+def _named(keys: dict[str, K], org_id: str, kid: str) -> K:
+    if kid not in keys:
+        raise MissingKey(f"organisation {org_id!r} holds no key {kid!r}")
+    return keys[kid]
+
+
+def keystore_for(settings: Settings) -> FileKeyStore:
     return FileKeyStore(settings.keys_dir, generate=settings.environment != "production")
 
 
 def provision(store: FileKeyStore, org_ids: list[str]) -> list[str]:
     """Creates every key that is missing (``verdictflow keys init``); returns what it made."""
     before = {p for p in store.dir.rglob("*") if p.is_file()} if store.dir.exists() else set()
+    for org in org_ids:  # all ids checked before anything is written
+        checked_org_id(org)
     generating = FileKeyStore(store.dir, generate=True)
     generating.codec_keys()
     generating.pseudonym_key()
     generating.master_keys()
     generating.platform_signing()
     for org in org_ids:
-        generating.org_keys(org)
+        generating.provision_org_keys(org)
     after = {p for p in store.dir.rglob("*") if p.is_file()}
     return sorted(str(p.relative_to(store.dir)) for p in after - before)
+
+
+def provision_for_development(settings: Settings) -> list[str]:
+    """Keys for every organisation in the reference data, where the embedded system starts.
+
+    Outside production only: there ``verdictflow keys init`` is an operator's step.
+    """
+    if settings.environment == "production":
+        return []
+    from verdictflow.reference import load_reference
+
+    orgs = [o.id for o in load_reference(settings).partnerships.housing_organisations]
+    return provision(keystore_for(settings), orgs)

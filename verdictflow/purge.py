@@ -16,7 +16,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from verdictflow.audit import CASE_PURGE, KEY_DESTROY
 from verdictflow.domain.identity import block_workflow_id
 from verdictflow.keys import KeyStore
-from verdictflow.readmodel import Task, record_audit, session
+from verdictflow.readmodel import AuditEntry, Task, record_audit, session
 from verdictflow.settings import Settings
 
 
@@ -65,3 +65,20 @@ def _clear_read_model(url: str, case_id: str) -> int:
             s.add(task)
         s.commit()
         return len(tasks)
+
+
+def reapply_purges(settings: Settings, keys: KeyStore) -> list[str]:
+    """After a key restore: destroy again every case key the audit log says was destroyed.
+
+    A backup taken before a purge still holds that case's key; restoring it must not
+    bring the case back. Needs the read model's audit log (it outlives the key store).
+    """
+    with session(settings.database_url) as s:
+        purged = set(s.exec(select(AuditEntry.case_id).where(
+            AuditEntry.action == KEY_DESTROY, AuditEntry.case_id.is_not(None))))  # type: ignore[union-attr]
+    again = sorted(c for c in purged if c and keys.case_keys().status(c) == "active")
+    for case_id in again:
+        keys.case_keys().destroy(case_id)
+        record_audit(settings.database_url, actor="operator", action=KEY_DESTROY,
+                     case_id=case_id, detail="again, after a key restore")
+    return again

@@ -8,6 +8,7 @@ import time
 import httpx
 
 from infra import processes
+from verdictflow.keys import provision_for_development
 from verdictflow.settings import Settings
 
 SERVICES = ("worker", "ingest", "gateways", "api", "codec-server")
@@ -19,6 +20,10 @@ def argv(service: str) -> list[str]:
 
 
 def start_services(settings: Settings) -> None:
+    # Services only read organisation keys: the embedded system provisions them here.
+    made = provision_for_development(settings)
+    if made:
+        print(f"✓ {len(made)} development key file(s) in {settings.keys_dir}")
     for name in SERVICES:
         processes.start(name, argv(name), settings=settings)
         print(f"✓ {name:<9} pid {processes.pid_of(name, settings)}")

@@ -16,7 +16,7 @@ from activities.deps import Deps
 from services.gateway.service import run_gateways
 from services.ingest.service import IngestService
 from services.worker import build_worker
-from verdictflow.keys import KeyStore, keystore_for
+from verdictflow.keys import KeyStore, keystore_for, provision_for_development
 from verdictflow.settings import Settings
 from verdictflow.temporal import connect
 
@@ -33,6 +33,7 @@ class Platform:
 
 @contextlib.asynccontextmanager
 async def running_platform(settings: Settings, orgs: list[str]) -> AsyncIterator[Platform]:
+    provision_for_development(settings)
     keys = keystore_for(settings)
     client = await connect(settings, keys)
     deps = Deps.build(settings)

@@ -33,7 +33,7 @@ from verdictflow.domain.case import (
     DecisionRequest,
 )
 from verdictflow.domain.sealing import seal_disclosure
-from verdictflow.keys import FileKeyStore
+from verdictflow.keys import FileKeyStore, provision
 from verdictflow.readmodel import AuditEntry, Task, session
 from verdictflow.settings import Settings
 
@@ -88,6 +88,7 @@ class Env:
 def env(tmp_path: Path) -> Iterator[Env]:
     settings = Settings(state_dir=tmp_path, environment="test")
     keys = FileKeyStore(settings.keys_dir)
+    provision(keys, [ORG, OTHER_ORG])
     fake = FakeTemporal()
     with TestClient(create_app(settings, temporal_client=fake)) as client:
         yield Env(settings, keys, client, fake)
@@ -419,6 +420,7 @@ def test_temporal_unreachable_is_503(tmp_path: Path, monkeypatch: pytest.MonkeyP
     monkeypatch.setattr(api_tasks, "connect", refuse)
     settings = Settings(state_dir=tmp_path, environment="test")
     keys = FileKeyStore(settings.keys_dir)
+    provision(keys, [ORG])
     with TestClient(create_app(settings)) as client:
         env = Env(settings, keys, client, FakeTemporal())
         task_id = add_task(env, "case-a")

@@ -72,7 +72,7 @@ def test_keys_are_owner_only_and_stable(tmp_path: Path) -> None:
     keys = FileKeyStore(tmp_path / "keys")
     first = keys.pseudonym_key()
     assert FileKeyStore(tmp_path / "keys").pseudonym_key() == first
-    org = keys.org_keys("bbs")
+    org = keys.provision_org_keys("bbs")
     for f in [tmp_path / "keys", *(tmp_path / "keys").rglob("*")]:
         mode = stat.S_IMODE(f.stat().st_mode)
         assert mode == (0o600 if f.is_file() else 0o700), f
@@ -142,7 +142,7 @@ def test_rotated_organisation_keys_still_open_what_was_sealed_before(tmp_path: P
     from verdictflow.domain.sealing import seal_disclosure
 
     keys = FileKeyStore(tmp_path / "keys")
-    old = keys.org_keys("bbs")
+    old = keys.provision_org_keys("bbs")
     kid, signer = keys.platform_signing()
     sealed = seal_disclosure({"case_id": "case-r"}, disclosure_id="case-r-d1", case_id="case-r",
                              recipient_org="bbs", recipient_key_id=old.encryption_key_id,
