@@ -44,7 +44,7 @@ from verdictflow.domain.topics import (
     POLICE_VERDICTS,
 )
 from verdictflow.kafka import EventPublisher, consumer
-from verdictflow.keys import KeyStore, MissingKey
+from verdictflow.keys import InvalidKeyId, KeyStore, MissingKey
 from verdictflow.log import bind_case, get_logger, sensitive
 from verdictflow.reference import load_reference
 from verdictflow.settings import Settings
@@ -121,15 +121,16 @@ class IngestService:
 
     def _verify_signature(self, receipt: SignalReceipt) -> None:
         try:
-            public = self.keys.org_verification_keys(receipt.org_id).get(
-                receipt.signed_fields.get("key_id", ""))
-            if public is None:
-                raise SealError("receipt signed with a key the organisation does not hold")
+            public = self.keys.org_verification_key(
+                receipt.org_id, receipt.signed_fields.get("key_id", ""))
             verify_receipt(receipt.signed_fields, receipt.signature, public)
         except SealError as exc:
             raise Poison(f"receipt refused: {exc}") from exc
-        except (MissingKey, ValueError) as exc:  # ValueError: an id the key store refuses
-            raise Poison(f"receipt refused: no verification key for {receipt.org_id}") from exc
+        except (InvalidKeyId, MissingKey) as exc:
+            # Nothing is created for an id read from a message; a tampered key store
+            # (UnsafeKeyPath) is not the message's fault and is left to delivery's retries.
+            raise Poison(f"receipt refused: {receipt.org_id} holds no such signing key "
+                         f"({type(exc).__name__})") from exc
 
     async def _case_status(self, case_id: str) -> CaseStatus:
         try:

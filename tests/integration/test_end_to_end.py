@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from datetime import date, timedelta
 from pathlib import Path
 
 import httpx
@@ -15,6 +16,7 @@ from services.api.app import create_app
 from services.api.auth import issue_dev_token
 from tests.integration.events import CPR, NAME, OFFENCE, registered
 from tests.integration.platform import as_json, eventually, read_topic, running_platform
+from verdictflow.domain.case import add_years
 from verdictflow.domain.identity import case_id_for, person_ref
 from verdictflow.domain.topics import (
     ALL_TOPICS,
@@ -32,6 +34,7 @@ ORG = "bbs"  # owns the department at Strandesplanaden in the reference data
 async def test_verdict_to_reentry_block(stack) -> None:  # noqa: ANN001
     verdict_id = f"KBV-E2E-{uuid.uuid4().hex[:8]}"
     event = registered(verdict_id)
+    terminated = date.today() + timedelta(days=60)  # inside the policy's window
     # Every line the in-process services write, at the most talkative level, is scanned.
     configure("e2e", "DEBUG", Path(stack.state_dir, "logs", "e2e-services.log"))
     async with running_platform(stack, orgs=[ORG, "pab"]) as platform:
@@ -62,7 +65,7 @@ async def test_verdict_to_reentry_block(stack) -> None:  # noqa: ANN001
                                   headers={"Authorization": f"Bearer {other}"})).status_code == 404
 
             decision = await api.post(f"/tasks/{task['task_id']}/decision", headers=auth, json={
-                "outcome": "terminate", "termination_date": "2027-01-31",
+                "outcome": "terminate", "termination_date": terminated.isoformat(),
                 "justification": "Grov vold i området; lejemålet ophæves (§ 90, stk. 1, nr. 10)."})
             assert decision.status_code == 200, decision.text
 
@@ -80,7 +83,8 @@ async def test_verdict_to_reentry_block(stack) -> None:  # noqa: ANN001
 
     assert block["key"] == b"broendby-strand"
     assert block["data"]["person_ref"] == person_ref(CPR, platform.keys.pseudonym_key())
-    assert (block["data"]["placed_on"], block["data"]["expires_on"]) == ("2027-01-31", "2029-01-31")
+    assert (block["data"]["placed_on"], block["data"]["expires_on"]) == (
+        terminated.isoformat(), add_years(terminated, 2).isoformat())
     assert any(r["data"]["case_id"] == case_id for r in receipts)
     stages = [as_json(r)["data"]["stage"] for r in await read_topic(stack, CASE_EVENTS)
               if as_json(r)["subject"] == case_id]
