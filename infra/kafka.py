@@ -25,7 +25,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError, for_code
 
 from infra import _sync, processes
-from verdictflow.domain.topics import ALL_TOPICS
+from verdictflow.domain.topics import ALL_TOPICS, POLICE_VERDICTS
 from verdictflow.settings import Settings
 
 log = structlog.get_logger(__name__)
@@ -307,13 +307,20 @@ def start(settings: Settings, timeout: float = START_TIMEOUT) -> dict:
     return wait_healthy(settings, timeout)
 
 
+# The police topic holds CPR numbers in plaintext, so it is kept short; but an oversized
+# record is dead-lettered by reference only, and must still be readable at its offset when
+# an operator comes to it: seven days, the README's minimum for this topic.
+TOPIC_CONFIGS = {POLICE_VERDICTS: {"retention.ms": str(7 * 24 * 3600 * 1000)}}
+
+
 async def _ensure_topics(settings: Settings) -> list[str]:
     admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
     try:
         await admin.start()
         missing = [t for t in ALL_TOPICS if t not in set(await admin.list_topics())]
         if missing:
-            new = [NewTopic(t, num_partitions=PARTITIONS, replication_factor=1) for t in missing]
+            new = [NewTopic(t, num_partitions=PARTITIONS, replication_factor=1,
+                            topic_configs=TOPIC_CONFIGS.get(t, {})) for t in missing]
             response = await admin.create_topics(new)
             for topic, code, *rest in response.topic_errors:
                 err = for_code(code) if code else None

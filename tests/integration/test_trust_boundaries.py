@@ -60,19 +60,24 @@ async def produce(settings: Settings, topic: str, *messages: tuple[bytes | None,
         await producer.stop()
 
 
-async def dead_letters_for(settings: Settings, topic: str, offsets: set[int],
-                           partition: int | None = None) -> list:
+async def positions(settings: Settings, topic: str) -> set[tuple[int, int]]:
+    return {(r.partition, r.offset) for r in await read_topic(settings, topic)}
+
+
+async def dead_letters_for(settings: Settings, topic: str,
+                           originals: set[tuple[int, int]]) -> list:
+    """The dead letters of these (partition, offset) records of ``topic``."""
+    def original(r) -> tuple[int, int]:  # noqa: ANN001
+        h = headers_of(r)
+        return int(h["dlq-original-partition"]), int(h["dlq-original-offset"])
+
     async def found() -> list:
         letters = [r for r in await read_topic(settings, dlq(topic))
-                   if int(headers_of(r)["dlq-original-offset"]) in offsets
-                   and headers_of(r)["dlq-original-topic"] == topic.encode()]
-        return letters if len(letters) >= len(offsets) else []
+                   if headers_of(r)["dlq-original-topic"] == topic.encode()
+                   and original(r) in originals]
+        return letters if len(letters) >= len(originals) else []
 
-    return await eventually(found, what=f"{len(offsets)} dead letter(s) on {dlq(topic)}")
-
-
-async def end_offsets(settings: Settings, topic: str) -> int:
-    return sum(1 for _ in await read_topic(settings, topic))
+    return await eventually(found, what=f"{len(originals)} dead letter(s) on {dlq(topic)}")
 
 
 async def test_poison_never_holds_back_the_verdicts_behind_it(stack: Settings) -> None:
@@ -81,11 +86,11 @@ async def test_poison_never_holds_back_the_verdicts_behind_it(stack: Settings) -
     run = uuid.uuid4().hex[:6]
     good = [registered(f"KBV-POISON-{run}-{n}") for n in range(20)]
     async with running_platform(stack, orgs=[]) as platform:
-        before = await read_topic(stack, POLICE_VERDICTS)
-        await produce(stack, POLICE_VERDICTS, (b"poison", deep), (b"poison", near_limit),
+        before = await positions(stack, POLICE_VERDICTS)
+        await produce(stack, POLICE_VERDICTS, (b"poison", deep), (b"poison", near_limit))
+        poison = await positions(stack, POLICE_VERDICTS) - before
+        await produce(stack, POLICE_VERDICTS,
                       *[(e["subject"].encode(), json.dumps(e).encode()) for e in good])
-        after = await read_topic(stack, POLICE_VERDICTS)
-        poison = {r.offset for r in after if r.key == b"poison"} - {r.offset for r in before}
 
         letters = await dead_letters_for(stack, POLICE_VERDICTS, poison)
         handles = [platform.client.get_workflow_handle(
@@ -165,10 +170,10 @@ async def test_only_the_recipient_can_receipt_a_disclosure(stack: Settings) -> N
             # An id that would be a path out of the key store.
             receipt(case_id, sealed, "../../forged", stranger, "a" * 16),
         ]
-        before = {r.offset for r in await read_topic(stack, HOUSING_RECEIPTS)}
+        before = await positions(stack, HOUSING_RECEIPTS)
         await produce(stack, HOUSING_RECEIPTS, *forged)
-        offsets = {r.offset for r in await read_topic(stack, HOUSING_RECEIPTS)} - before
-        letters = await dead_letters_for(stack, HOUSING_RECEIPTS, offsets)
+        sent = await positions(stack, HOUSING_RECEIPTS) - before
+        letters = await dead_letters_for(stack, HOUSING_RECEIPTS, sent)
         status = await platform.client.get_workflow_handle(case_id).query(
             VerdictCaseWorkflow.status)
         assert status.stage == "disclosed"  # nothing moved the case on
@@ -230,10 +235,10 @@ async def test_a_forged_retraction_deletes_nothing(stack: Settings) -> None:
             "recipient_org": ORG, "reason": "verdict_overturned", "instruction": "delete"},
             time=datetime.now(UTC).isoformat(), idempotency_key=str(uuid.uuid4()))
         forged.append((ORG.encode(), encode(unsigned)))
-        before = {r.offset for r in await read_topic(stack, HOUSING_DISCLOSURES)}
+        before = await positions(stack, HOUSING_DISCLOSURES)
         await produce(stack, HOUSING_DISCLOSURES, *forged)
-        offsets = {r.offset for r in await read_topic(stack, HOUSING_DISCLOSURES)} - before
-        letters = await dead_letters_for(stack, HOUSING_DISCLOSURES, offsets)
+        sent = await positions(stack, HOUSING_DISCLOSURES) - before
+        letters = await dead_letters_for(stack, HOUSING_DISCLOSURES, sent)
         assert await kept()  # the copy is still there
 
         # The platform's own retraction (an overturned verdict) does delete it.
