@@ -2,7 +2,9 @@
 
 Used for the infrastructure (Kafka, Temporal) and for the app services alike. Each
 process runs in its own session, so it survives the command that started it and can be
-stopped as a whole process group. Output goes to ``{state_dir}/logs/{name}.log``.
+stopped as a whole process group. Output goes to ``{state_dir}/logs/{name}.log``, through a
+pipe to ``infra.logpump``, which rotates it by size (``VF_LOG_MAX_BYTES``,
+``VF_LOG_BACKUPS``) and ends when the process and its children have closed the pipe.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import fcntl
 import os
 import signal
 import subprocess
+import sys
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -28,6 +31,7 @@ _START_MARK = "=== verdictflow supervisor: start "
 # Popen objects of processes started by this Python process: holding them keeps Popen's
 # "still running" ResourceWarning quiet, and lets stop() reap them instead of leaving zombies.
 _children: dict[int, subprocess.Popen[bytes]] = {}
+_pumps: list[subprocess.Popen[bytes]] = []  # the log pumps started here, reaped as they end
 
 
 def run_dir(settings: Settings) -> Path:
@@ -136,16 +140,21 @@ def start(
         with open(logfile, "ab") as out:
             stamp = datetime.now(UTC).isoformat(timespec="seconds")
             out.write(f"{_START_MARK}{stamp} {' '.join(map(str, argv))}\n".encode())
-            out.flush()
+        read_end, write_end = os.pipe()
+        try:
+            _start_pump(logfile, read_end, settings)
             proc = subprocess.Popen(
                 [str(a) for a in argv],
                 stdin=subprocess.DEVNULL,
-                stdout=out,
+                stdout=write_end,
                 stderr=subprocess.STDOUT,
                 cwd=cwd,
                 env={**os.environ, **env} if env else None,
                 start_new_session=True,
             )
+        finally:  # the pump sees the end of its input once the program's copies close
+            os.close(read_end)
+            os.close(write_end)
         _children[proc.pid] = proc
         tmp = pid_path(name, settings).with_suffix(".pid.tmp")
         tmp.write_text(f"{proc.pid}\n")
@@ -154,10 +163,21 @@ def start(
         return proc.pid
 
 
+def _start_pump(logfile: Path, read_end: int, settings: Settings) -> None:
+    with open(logfile, "ab") as own_errors:
+        _pumps.append(subprocess.Popen(
+            [sys.executable, "-m", "infra.logpump", str(logfile),
+             str(settings.log_max_bytes), str(settings.log_backups)],
+            stdin=read_end, stdout=subprocess.DEVNULL, stderr=own_errors,
+            cwd=Path(__file__).resolve().parents[1], start_new_session=True,
+        ))
+
+
 def _reap(pid: int) -> None:
     proc = _children.get(pid)
     if proc is not None and proc.poll() is not None:
         del _children[pid]
+    _pumps[:] = [p for p in _pumps if p.poll() is None]
     # Not our child: its own parent (or init) reaps it.
 
 
@@ -210,10 +230,14 @@ def stop_all(settings: Settings, timeout: float = 20) -> list[str]:
 
 def log_tail(name: str, settings: Settings, lines: int = 30) -> str:
     """The last ``lines`` lines the current (latest) run of ``name`` wrote."""
+    path = log_path(name, settings)
     try:
-        text = log_path(name, settings).read_text(errors="replace")
+        text = path.read_text(errors="replace")
     except FileNotFoundError:
-        return f"(no log at {log_path(name, settings)})"
+        return f"(no log at {path})"
+    if _START_MARK not in text:  # rotated since the start: the previous file ends this run
+        backup = path.with_name(f"{path.name}.1")
+        text = (backup.read_text(errors="replace") if backup.is_file() else "") + text
     mark = text.rfind(_START_MARK)
     if mark >= 0:
         text = text[text.find("\n", mark) + 1 :]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import sys
 from pathlib import Path
@@ -153,12 +154,10 @@ def api() -> None:
     import uvicorn
 
     from services.api.app import create_app
-    from verdictflow.log import configure
+    from verdictflow.log import configure_service
 
     settings = get_settings()
-    log_file = settings.state_dir / "logs" / "api.json.log"
-    log_file.parent.mkdir(parents=True, exist_ok=True)
-    configure("api", settings.log_level, log_file)
+    configure_service("api", settings)
     uvicorn.run(create_app(settings), host=settings.api_host, port=settings.api_port,
                 log_config=None, access_log=False)
 
@@ -469,6 +468,7 @@ def main() -> None:
         app()
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    logging.shutdown()  # os._exit skips atexit: the log's last lines (repeat summaries)
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(code)

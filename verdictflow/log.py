@@ -13,11 +13,18 @@ string, tracebacks included (rendered to text first, then scrubbed):
   any depth;
 - values registered as sensitive (``redact_values`` for the whole process,
   ``sensitive(...)`` for the event being handled) become ``[redacted]``.
+
+After rendering, repeated warnings and errors are collapsed into one summary line
+(``verdictflow.log_collapse``: an outage retries the same failure thousands of times), and
+a service's file rotates by size.
 """
 
 from __future__ import annotations
 
+import fcntl
+import json
 import logging
+import os
 import re
 import sys
 import threading
@@ -25,12 +32,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import lru_cache
+from logging.handlers import RotatingFileHandler
 from pathlib import Path
-from typing import Any
+from typing import IO, TYPE_CHECKING, Any
 
 import structlog
 
 from verdictflow.domain.identity import mask_cpr_shaped
+from verdictflow.log_collapse import CollapsingHandler
+
+if TYPE_CHECKING:
+    from verdictflow.settings import Settings
 
 REDACTED = "[redacted]"
 CPR_REDACTED = "[cpr-redacted]"
@@ -150,8 +162,50 @@ def _shared_chain() -> list[Any]:
 CONTENT_DUMPING_LOGGERS = ("aiokafka", "kafka", "temporalio.service", "httpx", "httpcore")
 
 
-def configure(service: str, level: str = "INFO", log_file: Path | None = None) -> None:
-    """One JSON line per record, on stderr or appended to ``log_file``, redacted."""
+def _render_summary(summary: dict[str, Any]) -> str:
+    # Built from lines already redacted; redacted again so that nothing is written unmasked.
+    return json.dumps(redact(None, "", summary), ensure_ascii=False)
+
+
+class _ServiceLogFile(RotatingFileHandler):
+    """A rotating file written by this process alone: rotation renames the file, and a
+    second writer would go on writing into the renamed backup. If another process holds
+    the file, this one writes ``NAME-PID.EXT`` beside it instead."""
+
+    def __init__(self, path: Path, max_bytes: int, backups: int) -> None:
+        self._claim: IO[str] | None = None
+        for candidate in (path, _own_name(path)):
+            claim = open(candidate.with_name(f".{candidate.name}.lock"), "w")  # noqa: SIM115
+            try:
+                fcntl.flock(claim, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                claim.close()
+                continue
+            self._claim = claim
+            path = candidate
+            break
+        super().__init__(path, maxBytes=max_bytes, backupCount=backups, encoding="utf-8")
+
+    def close(self) -> None:
+        super().close()
+        if self._claim is not None:
+            self._claim.close()  # releases the lock
+            self._claim = None
+
+
+def _own_name(path: Path) -> Path:
+    name, _, ext = path.name.partition(".")
+    return path.with_name(f"{name}-{os.getpid()}.{ext}" if ext else f"{name}-{os.getpid()}")
+
+
+def configure(service: str, level: str = "INFO", log_file: Path | None = None, *,
+              max_bytes: int = 0, backups: int = 0, repeat_window_s: float = 60.0) -> None:
+    """One JSON line per record, on stderr or appended to ``log_file``, redacted.
+
+    ``log_file`` rotates at ``max_bytes`` keeping ``backups`` old files (0: never).
+    Repeated warnings and errors within ``repeat_window_s`` are counted, not written
+    (see ``verdictflow.log_collapse``; 0 writes every line).
+    """
     global _service
     _service = service
     formatter = structlog.stdlib.ProcessorFormatter(
@@ -166,16 +220,16 @@ def configure(service: str, level: str = "INFO", log_file: Path | None = None) -
             structlog.processors.JSONRenderer(ensure_ascii=False),
         ],
     )
-    handler: logging.Handler = (logging.FileHandler(log_file, encoding="utf-8") if log_file
-                                else logging.StreamHandler(sys.stderr))
-    handler.setFormatter(formatter)
-    handler._verdictflow = True  # type: ignore[attr-defined]  # ours to close on reconfigure
-
     root = logging.getLogger()
     for old in root.handlers[:]:
         root.removeHandler(old)
         if getattr(old, "_verdictflow", False):
-            old.close()
+            old.close()  # first: it may hold the claim on the same file
+    target: logging.Handler = (_ServiceLogFile(log_file, max_bytes, backups) if log_file
+                               else logging.StreamHandler(sys.stderr))
+    handler = CollapsingHandler(target, repeat_window_s, _render_summary)
+    handler.setFormatter(formatter)
+    handler._verdictflow = True  # type: ignore[attr-defined]  # ours to close on reconfigure
     root.addHandler(handler)
     root.setLevel(level)
     # A library that brought its own handler would write around the redaction.
@@ -200,6 +254,16 @@ def configure(service: str, level: str = "INFO", log_file: Path | None = None) -
         logger_factory=structlog.stdlib.LoggerFactory(),
         cache_logger_on_first_use=True,
     )
+
+
+def configure_service(service: str, settings: Settings) -> Path:
+    """A service's logging as the settings say: ``{state_dir}/logs/{service}.json.log``
+    unless ``VF_LOG_FILE`` names another, rotated and with repeats collapsed."""
+    log_file = settings.log_file or settings.state_dir / "logs" / f"{service}.json.log"
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    configure(service, settings.log_level, log_file, max_bytes=settings.log_max_bytes,
+              backups=settings.log_backups, repeat_window_s=settings.log_repeat_window_seconds)
+    return log_file
 
 
 def get_logger(name: str | None = None) -> structlog.stdlib.BoundLogger:

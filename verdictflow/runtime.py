@@ -6,15 +6,12 @@ import asyncio
 import signal
 from collections.abc import Awaitable, Callable
 
-from verdictflow.log import configure, get_logger
+from verdictflow.log import configure_service, get_logger
 from verdictflow.settings import Settings
 
 
 def serve(name: str, settings: Settings, main: Callable[[], Awaitable[None]]) -> None:
-    log_file = settings.state_dir / "logs" / f"{name}.json.log" if settings.log_file is None \
-        else settings.log_file
-    log_file.parent.mkdir(parents=True, exist_ok=True)
-    configure(name, settings.log_level, log_file)
+    configure_service(name, settings)
     log = get_logger(name)
 
     async def runner() -> None:

@@ -64,6 +64,12 @@ class Settings(BaseSettings):
 
     log_level: str = "INFO"
     log_file: Path | None = None
+    # Every log file (a service's JSON log, the supervisor's capture of a process) rotates at
+    # this size, keeping this many old files (0 bytes: never rotate).
+    log_max_bytes: int = 10 * 1024 * 1024
+    log_backups: int = 5
+    # Identical warnings and errors within this window are written once, then counted.
+    log_repeat_window_seconds: float = 60.0
 
     @model_validator(mode="after")
     def _derive(self) -> Settings:

@@ -84,6 +84,7 @@ def __getattr__(name: str) -> FastAPI:
         raise AttributeError(name)
     global app
     settings = get_settings()
-    configure("api", settings.log_level, settings.log_file)
+    configure("api", settings.log_level, settings.log_file, max_bytes=settings.log_max_bytes,
+              backups=settings.log_backups, repeat_window_s=settings.log_repeat_window_seconds)
     app = create_app(settings)
     return app

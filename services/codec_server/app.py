@@ -32,7 +32,7 @@ from services.api.auth import Operator, Principal, check_oidc_settings
 from verdictflow.casekeys import CaseKeyDestroyed, CaseKeyUnknown
 from verdictflow.codec import CASE_PREFIX, ENCODING, KEY_ID, UnknownCodecKey
 from verdictflow.keys import KeyStore, keystore_for
-from verdictflow.log import configure, get_logger
+from verdictflow.log import configure_service, get_logger
 from verdictflow.readmodel import engine_for, record_audit
 from verdictflow.settings import Settings, get_settings
 from verdictflow.temporal import data_converter
@@ -182,8 +182,6 @@ def run_codec_server(settings: Settings | None = None) -> None:
     import uvicorn
 
     settings = settings or get_settings()
-    log_file = settings.state_dir / "logs" / "codec-server.json.log"
-    log_file.parent.mkdir(parents=True, exist_ok=True)
-    configure("codec-server", settings.log_level, log_file)
+    configure_service("codec-server", settings)
     uvicorn.run(create_codec_app(settings), host=settings.api_host,
                 port=settings.codec_server_port, log_config=None, access_log=False)
