@@ -10,11 +10,14 @@ What a consumer does with each record is ``verdictflow.delivery``'s business.
 
 from __future__ import annotations
 
-from typing import Any
+import asyncio
+from typing import Any, Protocol
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.errors import KafkaConnectionError
 
 from verdictflow.domain.cloudevents import encode
+from verdictflow.log import get_logger
 from verdictflow.settings import Settings
 
 CONTENT_TYPE = ("content-type", b"application/cloudevents+json")
@@ -36,7 +39,7 @@ class EventPublisher:
         )
 
     async def start(self) -> None:
-        await self._producer.start()
+        await start_when_reachable(self._producer)
 
     async def stop(self) -> None:
         await self._producer.stop()
@@ -63,6 +66,28 @@ class EventPublisher:
         self, topic: str, key: bytes | None, value: bytes | None, headers: list[tuple[str, bytes]]
     ) -> None:
         await self._producer.send_and_wait(topic, value, key=key, headers=headers)
+
+
+class _Startable(Protocol):
+    async def start(self) -> None: ...
+
+
+async def start_when_reachable(client: _Startable, max_delay: float = 30.0) -> None:
+    """Starts a producer or consumer, waiting for the broker if it is away.
+
+    A service (re)started while Kafka is down waits for it instead of exiting: no service
+    should need a hand after an outage. aiokafka's clients can be started again after a
+    failed start.
+    """
+    delay = 0.5
+    while True:
+        try:
+            await client.start()
+            return
+        except KafkaConnectionError:
+            get_logger("kafka").warning("kafka_unreachable_waiting", retry_in_s=delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, max_delay)
 
 
 def consumer(settings: Settings, group_id: str, *topics: str) -> AIOKafkaConsumer:

@@ -38,7 +38,12 @@ from verdictflow.domain.topics import (
     HOUSING_DISCLOSURES,
     HOUSING_RECEIPTS,
 )
-from verdictflow.kafka import KAFKA_MAX_MESSAGE_BYTES, EventPublisher, consumer
+from verdictflow.kafka import (
+    KAFKA_MAX_MESSAGE_BYTES,
+    EventPublisher,
+    consumer,
+    start_when_reachable,
+)
 from verdictflow.keys import KeyStore
 from verdictflow.log import get_logger
 from verdictflow.settings import Settings
@@ -63,7 +68,7 @@ class HousingGateway:
         self.refused = 0
 
     async def start(self) -> None:
-        await self.consumer.start()
+        await start_when_reachable(self.consumer)
 
     async def stop(self) -> None:
         await self.consumer.stop()

@@ -43,7 +43,7 @@ from verdictflow.domain.topics import (
     POLICE_TYPES,
     POLICE_VERDICTS,
 )
-from verdictflow.kafka import EventPublisher, consumer
+from verdictflow.kafka import EventPublisher, consumer, start_when_reachable
 from verdictflow.keys import InvalidKeyId, KeyStore, MissingKey
 from verdictflow.log import bind_case, get_logger, sensitive
 from verdictflow.reference import load_reference
@@ -73,7 +73,7 @@ class IngestService:
 
     async def start(self) -> None:
         await self.publisher.start()
-        await self.consumer.start()
+        await start_when_reachable(self.consumer)
 
     async def stop(self) -> None:
         await self.consumer.stop()

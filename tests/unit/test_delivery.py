@@ -1,0 +1,164 @@
+"""The delivery rule every consumer follows, on stand-in records (no broker needed)."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from dataclasses import dataclass, field
+
+import pytest
+from aiokafka.errors import KafkaConnectionError, KafkaTimeoutError, MessageSizeTooLargeError
+from temporalio.service import RPCError, RPCStatusCode
+
+from verdictflow import delivery
+from verdictflow.deadletter import MAX_COPY_BYTES, DeadLetters
+from verdictflow.delivery import Poison, deliver, is_transient
+from verdictflow.kafka import start_when_reachable
+
+
+@dataclass
+class Record:
+    topic: str = "police.verdicts.v1"
+    partition: int = 0
+    offset: int = 7
+    key: bytes | None = b"KBV-1"
+    value: bytes | None = b"{}"
+    headers: list = field(default_factory=list)
+
+
+class Log:
+    def __init__(self) -> None:
+        self.lines: list[tuple[str, dict]] = []
+
+    def warning(self, event: str, **kw: object) -> None:
+        self.lines.append((event, kw))
+
+    error = warning
+
+
+_sleep = asyncio.sleep
+
+
+async def instant(_delay: float) -> None:
+    await _sleep(0)
+
+
+@pytest.fixture(autouse=True)
+def no_waiting(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(delivery.asyncio, "sleep", instant)  # back-off without the wait
+
+
+def failing(*errors: BaseException):  # noqa: ANN201
+    queue = list(errors)
+
+    async def handle(_record: Record) -> None:
+        if queue:
+            raise queue.pop(0)
+
+    return handle
+
+
+async def collect(record: Record, handle) -> tuple[bool, list[str]]:  # noqa: ANN001
+    letters: list[str] = []
+
+    async def dead_letter(_r: Record, reason: str) -> None:
+        letters.append(reason)
+
+    applied = await deliver(record, handle, dead_letter, Log())
+    return applied, letters
+
+
+@pytest.mark.parametrize("error", [
+    RPCError("away", RPCStatusCode.UNAVAILABLE, b""), KafkaConnectionError(),
+    KafkaTimeoutError(), sqlite3.OperationalError("database is locked"), ConnectionResetError(),
+])
+def test_infrastructure_failures_are_transient(error: BaseException) -> None:
+    assert is_transient(error)
+
+
+@pytest.mark.parametrize("error", [
+    RecursionError(), KeyError("x"), ValueError("x"), MessageSizeTooLargeError(),
+    RPCError("no", RPCStatusCode.NOT_FOUND, b""),
+])
+def test_everything_else_is_not(error: BaseException) -> None:
+    assert not is_transient(error)
+
+
+async def test_transient_failures_are_waited_for_without_limit() -> None:
+    away = [RPCError("away", RPCStatusCode.UNAVAILABLE, b"")] * 50
+    assert await collect(Record(), failing(*away)) == (True, [])
+
+
+async def test_poison_is_dead_lettered_at_once_with_its_reason() -> None:
+    calls = 0
+
+    async def handle(_r: Record) -> None:
+        nonlocal calls
+        calls += 1
+        raise Poison("invalid event: data.court is missing")
+
+    assert await collect(Record(), handle) == (False, ["invalid event: data.court is missing"])
+    assert calls == 1
+
+
+async def test_an_unexpected_failure_is_dead_lettered_after_three_attempts() -> None:
+    # The RecursionError of a deeply nested event once held every partition for ever.
+    applied, letters = await collect(Record(), failing(*[RecursionError("deep")] * 3))
+    assert not applied
+    assert letters == ["could not be handled after 3 attempts (RecursionError)"]
+
+
+async def test_one_unexpected_failure_is_retried_and_applied() -> None:
+    assert await collect(Record(), failing(KeyError("flaky"))) == (True, [])
+
+
+class Publisher:
+    def __init__(self, refuse_over: int | None = None) -> None:
+        self.sent: list[tuple[str, bytes | None, bytes, list]] = []
+        self.refuse_over = refuse_over
+
+    async def publish_raw(self, topic: str, key: bytes | None, value: bytes,
+                          headers: list) -> None:
+        if self.refuse_over is not None and len(value) > self.refuse_over:
+            raise MessageSizeTooLargeError()
+        self.sent.append((topic, key, value, headers))
+
+
+async def test_a_record_too_large_to_copy_is_dead_lettered_as_a_reference() -> None:
+    publisher = Publisher()
+    letters = DeadLetters(publisher)  # type: ignore[arg-type]
+    await letters(Record(value=b"x" * (MAX_COPY_BYTES + 1)), "event is larger than 65536 bytes")
+    [(topic, key, value, headers)] = publisher.sent
+    assert topic == "police.verdicts.v1.dlq" and key == b"KBV-1"
+    assert dict(headers)["dlq-kind"] == b"reference" and len(value) < 1000
+    assert b'"size": %d' % (MAX_COPY_BYTES + 1) in value
+
+
+async def test_a_copy_the_broker_refuses_falls_back_to_a_reference() -> None:
+    publisher = Publisher(refuse_over=1000)
+    letters = DeadLetters(publisher)  # type: ignore[arg-type]
+    await letters(Record(value=b"y" * 5000), "invalid event")
+    assert [dict(h)["dlq-kind"] for *_, h in publisher.sent] == [b"reference"]
+
+
+async def test_a_small_record_is_copied_with_its_origin() -> None:
+    publisher = Publisher()
+    await DeadLetters(publisher)(Record(value=b"{oops"), "not JSON")  # type: ignore[arg-type]
+    [(_, _, value, headers)] = publisher.sent
+    h = dict(headers)
+    assert value == b"{oops" and h["dlq-kind"] == b"copy"
+    assert (h["dlq-reason"], h["dlq-original-offset"]) == (b"not JSON", b"7")
+
+
+async def test_a_client_waits_for_the_broker_to_come_back() -> None:
+    attempts = 0
+
+    class Client:
+        async def start(self) -> None:
+            nonlocal attempts
+            attempts += 1
+            if attempts < 4:
+                raise KafkaConnectionError()
+
+    await start_when_reachable(Client())
+    assert attempts == 4
