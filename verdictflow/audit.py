@@ -50,7 +50,9 @@ TASK_ASSIGN = "task.assign"
 KEY_PROVISION = "key.provision"
 KEY_BACKUP = "key.backup"
 KEY_RESTORE = "key.restore"
+DLQ_REPLAY = "dlq.replay"
 ACTIONS = frozenset({
+    DLQ_REPLAY,
     KEY_BACKUP,
     KEY_RESTORE,
     TASK_ASSIGN,

@@ -34,6 +34,9 @@ audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True
 app.add_typer(audit_app, name="audit")
 case_app = typer.Typer(help="Cases: purge (crypto-shredding).", no_args_is_help=True)
 app.add_typer(case_app, name="case")
+dlq_app = typer.Typer(help="Dead letters: what was refused and why; replay once mended.",
+                      no_args_is_help=True)
+app.add_typer(dlq_app, name="dlq")
 
 
 def _keys():  # noqa: ANN202
@@ -192,6 +195,43 @@ def case_id(verdict_id: str) -> None:
     from verdictflow.domain.identity import case_id_for
 
     print(case_id_for(verdict_id, _keys().pseudonym_key()))
+
+
+@dlq_app.command("list")
+def dlq_list(topic: Annotated[str, typer.Argument(help="The source topic, e.g. "
+                                                  "police.verdicts.v1")]) -> None:
+    """The dead letters of TOPIC: where each came from, its kind and reason (no content)."""
+    from verdictflow.dlq import DeadLetterError, list_dead_letters
+
+    try:
+        letters = asyncio.run(list_dead_letters(get_settings(), topic))
+    except DeadLetterError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    for d in letters:
+        print(f"{d.partition}:{d.offset}  {d.kind:<9} from {d.original_topic}"
+              f"[{d.original_partition}]@{d.original_offset}  {d.reason}")
+    print(f"{len(letters)} dead letter(s) on {topic}.dlq")
+
+
+@dlq_app.command("replay")
+def dlq_replay(
+    topic: Annotated[str, typer.Argument(help="The source topic.")],
+    position: Annotated[str, typer.Argument(help="PARTITION:OFFSET on TOPIC.dlq, "
+                                            "as `dlq list` prints it")],
+) -> None:
+    """Publish a dead letter's original to TOPIC again (audited), once its cause is mended."""
+    from verdictflow.dlq import DeadLetterError, replay
+
+    try:
+        partition, offset = (int(part) for part in position.split(":"))
+    except ValueError:
+        raise typer.BadParameter("POSITION is PARTITION:OFFSET, e.g. 0:17") from None
+    try:
+        letter = asyncio.run(replay(get_settings(), _keys(), topic, partition, offset))
+    except DeadLetterError as exc:
+        print(f"✗ {exc}", file=sys.stderr)
+        raise typer.Exit(1) from None
+    print(f"✓ replayed the original of {topic}.dlq {position} ({letter.kind}) to {topic}")
 
 
 @case_app.command("purge")

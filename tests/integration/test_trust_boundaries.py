@@ -25,6 +25,7 @@ from tests.integration.platform import (
     read_topic,
     running_platform,
 )
+from verdictflow.dlq import list_dead_letters, original_of, replay
 from verdictflow.domain.cloudevents import cloud_event, encode
 from verdictflow.domain.identity import case_id_for
 from verdictflow.domain.sealing import (
@@ -107,6 +108,23 @@ async def test_poison_never_holds_back_the_verdicts_behind_it(stack: Settings) -
         await eventually(all_started, what="the 20 good verdicts behind the poison to start")
         for h in handles:
             await h.terminate("test over")
+
+        # Nothing is lost: the operator's tools open the copy and follow the reference.
+        listed = {(d.partition, d.offset): d for d in
+                  await list_dead_letters(stack, POLICE_VERDICTS)}
+        originals = {}
+        for r in letters:
+            assert listed[(r.partition, r.offset)].reason == headers_of(r)["dlq-reason"].decode()
+            _, key, value = await original_of(stack, platform.keys, POLICE_VERDICTS,
+                                              r.partition, r.offset)
+            originals[value] = key
+        assert originals == {deep: b"poison", near_limit: b"poison"}
+        copy = next(r for r in letters if headers_of(r)["dlq-kind"] == b"copy")
+        before_replay = await positions(stack, POLICE_VERDICTS)
+        await replay(stack, platform.keys, POLICE_VERDICTS, copy.partition, copy.offset)
+        [replayed] = [r for r in await read_topic(stack, POLICE_VERDICTS)
+                      if (r.partition, r.offset) not in before_replay]
+        assert (replayed.key, replayed.value) == (b"poison", deep)
 
     kinds = {headers_of(r)["dlq-kind"]: r for r in letters}
     assert set(kinds) == {b"copy", b"reference"}

@@ -1,0 +1,150 @@
+"""Operating the dead-letter topics: see what was refused and why, and send it again.
+
+``list_dead_letters`` shows ids, reasons and where each original came from, never its
+content. ``replay`` puts one original back on its topic once the cause is mended (a key
+provisioned, a consumer fixed): a sealed copy is opened, a reference is followed to the
+original at its offset and checked against its SHA-256. A replay is audited, and harmless
+if the original was applied after all: every consumer acts once per event id.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+
+from verdictflow.audit import DLQ_REPLAY
+from verdictflow.deadletter import KIND_HEADER, open_dead_letter
+from verdictflow.domain.topics import TOPICS, dlq
+from verdictflow.kafka import KAFKA_MAX_MESSAGE_BYTES, EventPublisher
+from verdictflow.keys import KeyStore
+from verdictflow.readmodel import record_audit
+from verdictflow.settings import Settings
+
+
+class DeadLetterError(Exception):
+    """Why a dead letter cannot be replayed."""
+
+
+@dataclass
+class DeadLetter:
+    partition: int
+    offset: int
+    kind: str
+    reason: str
+    original_topic: str
+    original_partition: int
+    original_offset: int
+    size: int
+
+
+def _headers(record: ConsumerRecord) -> dict[str, bytes]:
+    return {k: v for k, v in (record.headers or [])}
+
+
+def describe(record: ConsumerRecord) -> DeadLetter:
+    h = _headers(record)
+    return DeadLetter(
+        partition=record.partition, offset=record.offset,
+        kind=h.get(KIND_HEADER, b"copy").decode(),  # letters written before references
+        reason=h.get("dlq-reason", b"").decode(errors="replace"),
+        original_topic=h.get("dlq-original-topic", b"").decode(errors="replace"),
+        original_partition=int(h.get("dlq-original-partition", b"-1")),
+        original_offset=int(h.get("dlq-original-offset", b"-1")),
+        size=len(record.value or b""),
+    )
+
+
+def _consumer(settings: Settings) -> AIOKafkaConsumer:
+    return AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap, enable_auto_commit=False,
+                            fetch_max_bytes=2 * KAFKA_MAX_MESSAGE_BYTES)
+
+
+async def _read(consumer: AIOKafkaConsumer, tp: TopicPartition, offset: int) -> ConsumerRecord:
+    consumer.assign([tp])
+    consumer.seek(tp, offset)
+    batch = await consumer.getmany(tp, timeout_ms=5000, max_records=1)
+    records = batch.get(tp, [])
+    if not records or records[0].offset != offset:
+        raise DeadLetterError(f"{tp.topic}[{tp.partition}] has no record at offset {offset} "
+                              "(past its retention?)")
+    return records[0]
+
+
+def _checked_topic(topic: str) -> str:
+    if topic not in TOPICS:
+        raise DeadLetterError(f"unknown topic {topic!r}; one of: {', '.join(TOPICS)}")
+    return topic
+
+
+async def _partitions(settings: Settings, topic: str) -> list[int]:
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
+    await admin.start()
+    try:
+        [described] = await admin.describe_topics([topic])
+        return sorted(p["partition"] for p in described.get("partitions", []))
+    finally:
+        await admin.close()
+
+
+async def list_dead_letters(settings: Settings, topic: str) -> list[DeadLetter]:
+    """Every dead letter of ``topic`` now on ``<topic>.dlq``, oldest first per partition."""
+    name = dlq(_checked_topic(topic))
+    consumer = _consumer(settings)
+    await consumer.start()
+    try:
+        partitions = [TopicPartition(name, p) for p in await _partitions(settings, name)]
+        if not partitions:
+            return []
+        consumer.assign(partitions)
+        await consumer.seek_to_beginning(*partitions)
+        end = await consumer.end_offsets(partitions)
+        letters: list[DeadLetter] = []
+        while any([await consumer.position(tp) < end[tp] for tp in partitions]):
+            batch = await consumer.getmany(*partitions, timeout_ms=1000)
+            letters += [describe(r) for records in batch.values() for r in records]
+        return letters
+    finally:
+        await consumer.stop()
+
+
+async def original_of(settings: Settings, keys: KeyStore, topic: str, partition: int,
+                      offset: int) -> tuple[DeadLetter, bytes | None, bytes]:
+    """The dead letter at ``<topic>.dlq`` partition/offset, and the key and bytes of the
+    original it keeps (opened, if sealed) or refers to (fetched from its offset)."""
+    consumer = _consumer(settings)
+    await consumer.start()
+    try:
+        letter_record = await _read(consumer, TopicPartition(dlq(_checked_topic(topic)),
+                                                             partition), offset)
+        letter = describe(letter_record)
+        if letter.kind != "reference":
+            return letter, letter_record.key, open_dead_letter(
+                letter_record.value or b"", _headers(letter_record), keys)
+        ref = json.loads(letter_record.value or b"{}")["original"]
+        original = await _read(consumer, TopicPartition(ref["topic"], ref["partition"]),
+                               ref["offset"])
+        value = original.value or b""
+        if hashlib.sha256(value).hexdigest() != ref["sha256"]:
+            raise DeadLetterError("the record at the referenced offset is not the original "
+                                  "(SHA-256 differs)")
+        return letter, original.key, value
+    finally:
+        await consumer.stop()
+
+
+async def replay(settings: Settings, keys: KeyStore, topic: str, partition: int, offset: int,
+                 actor: str = "operator") -> DeadLetter:
+    """Publishes the original of one dead letter to its topic again (audited)."""
+    letter, key, value = await original_of(settings, keys, topic, partition, offset)
+    if letter.original_topic != topic:
+        raise DeadLetterError(f"the dead letter came from {letter.original_topic}, not {topic}")
+    async with EventPublisher(settings) as publisher:
+        await publisher.publish_raw(topic, key, value, [("dlq-replayed-from",
+                                                         f"{partition}:{offset}".encode())])
+    record_audit(settings.database_url, actor=actor, action=DLQ_REPLAY,
+                 detail=f"{dlq(topic)} {partition}:{offset}")
+    return letter
