@@ -1,6 +1,7 @@
 # verdictflow: two commands do everything on a fresh machine.
 #   make demo   set up, start the embedded stack and services, run the sample verdicts
 #   make test   set up, run every test (the tests start and stop their own stack)
+#   make chaos  SIGKILL the running system's parts mid-flight: nothing lost, nothing doubled
 
 PYTHON  ?= python3
 VENV    ?= .venv
@@ -10,7 +11,7 @@ STAMP   := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1
 
 export VF_STATE_DIR ?= $(CURDIR)/.state
 
-.PHONY: install jars up down status demo services lint test unit clean
+.PHONY: install jars up down status demo services lint test unit chaos clean
 
 install: $(STAMP)
 
@@ -44,6 +45,9 @@ lint: install
 
 test: jars lint
 	$(PY) -m pytest -ra
+
+chaos: jars
+	$(PY) -m pytest -ra -m chaos tests/chaos
 
 unit: install
 	$(PY) -m pytest -ra tests/unit tests/workflows
