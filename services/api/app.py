@@ -7,11 +7,14 @@ services.api.app:create_app``). Temporal is connected at the first decision, not
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
 
 from services.api import tasks
 from services.api.auth import check_oidc_settings
@@ -37,6 +40,15 @@ STATUS_FOR: dict[type[tasks.TaskError], int] = {
 
 async def _task_error(_request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"detail": str(exc)}, status_code=STATUS_FOR.get(type(exc), 400))
+
+
+async def _invalid_request(_request: Request, exc: RequestValidationError) -> Response:
+    """FastAPI's 422 without the ``input`` it echoes: the input may be personal data (a CPR
+    number sent as a number), and a lone surrogate in it (valid JSON, not UTF-8) made
+    rendering the answer fail with 500. ASCII-escaped JSON, as a field name may hold one too."""
+    errors = [{"loc": e["loc"], "msg": e["msg"], "type": e["type"]} for e in exc.errors()]
+    body = json.dumps({"detail": jsonable_encoder(errors)})
+    return Response(body, status_code=422, media_type="application/json")
 
 
 def create_app(settings: Settings | None = None,
@@ -71,6 +83,7 @@ def create_app(settings: Settings | None = None,
     if settings.environment != "production":
         app.include_router(dev_router)
     app.add_exception_handler(tasks.TaskError, _task_error)
+    app.add_exception_handler(RequestValidationError, _invalid_request)
     return app
 
 

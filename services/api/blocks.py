@@ -15,14 +15,15 @@ from fastapi import APIRouter, HTTPException, status
 from pydantic import BaseModel, Field
 
 from services.api.auth import Principal, requires
-from services.api.routes import Ctx
+from services.api.routes import Ctx, _problems
+from services.api.schemas import ValidationProblem
 from verdictflow.audit import BLOCK_LOOKUP
 from verdictflow.blocks import active_blocks, partnership_areas_of
 from verdictflow.domain.identity import InvalidCpr, person_ref
 from verdictflow.domain.partnerships import Partnerships, load_partnerships
 from verdictflow.readmodel import record_audit
 
-router = APIRouter(tags=["re-entry blocks"])
+router = APIRouter(tags=["re-entry blocks"], responses=_problems(401, 403))
 BlockChecker = Annotated[Principal, requires("caseworker", "supervisor",
                                              what="re-entry block checks")]
 
@@ -48,7 +49,9 @@ def _partnerships(path: str) -> Partnerships:
     return load_partnerships(Path(path).read_text(encoding="utf-8"))
 
 
-@router.post("/reentry-blocks/check")
+# 400: a body that is not UTF-8; 422: a malformed body, or a CPR number that is not one.
+@router.post("/reentry-blocks/check",
+             responses={**_problems(400), 422: {"model": ValidationProblem}})
 def check_block(body: BlockCheck, ctx: Ctx, user: BlockChecker) -> BlockAnswer:
     try:
         ref = person_ref(body.cpr, ctx.keys.pseudonym_key())

@@ -29,6 +29,7 @@ from verdictflow.identity_provider import jwks
 from verdictflow.readmodel import AuditEntry, session
 
 Ctx = Annotated[tasks.ApiContext, Depends(tasks.api_context)]
+MAX_ROW_ID = 2**63 - 1  # a larger id cannot even be compared in SQLite (and PostgreSQL's bigint)
 
 
 def _problems(*codes: int) -> dict[int | str, dict[str, Any]]:
@@ -66,7 +67,7 @@ async def decide(task_id: str, body: DecisionBody, ctx: Ctx, user: TaskUser) -> 
                           outcome=accepted.outcome, stage=accepted.stage)
 
 
-@router.post("/tasks/{task_id}/assignee", tags=["tasks"], responses=_problems(404, 409))
+@router.post("/tasks/{task_id}/assignee", tags=["tasks"], responses=_problems(400, 404, 409))
 def assign(task_id: str, body: AssigneeBody, ctx: Ctx, user: Supervisor) -> TaskSummary:
     """Supervisors only: hands an open task of the organisation to another caseworker."""
     return tasks.assign_task(ctx, user, task_id, body.assignee)
@@ -81,7 +82,8 @@ def list_notifications(ctx: Ctx, user: MunicipalityUser) -> list[NotificationSum
 @router.get("/audit", tags=["audit"])
 def list_audit(
     ctx: Ctx, user: Auditor,
-    after_id: Annotated[int, Query(ge=0, description="page on: the last id seen")] = 0,
+    after_id: Annotated[int, Query(ge=0, le=MAX_ROW_ID,
+                                   description="page on: the last id seen")] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[AuditRow]:
     """Auditors only: the audit log entries of the caller's organisation, oldest first."""

@@ -144,6 +144,22 @@ class Problem(BaseModel):
     detail: str
 
 
+class FieldProblem(BaseModel):
+    """One of FastAPI's request validation errors."""
+
+    model_config = ConfigDict(extra="allow")
+
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class ValidationProblem(BaseModel):
+    """422: FastAPI's field errors for a malformed request, or a domain rule's reason."""
+
+    detail: str | list[FieldProblem]
+
+
 class AssigneeBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
