@@ -24,6 +24,7 @@ from services.api.schemas import (
     Problem,
     TaskDetail,
     TaskSummary,
+    ValidationProblem,
 )
 from verdictflow.identity_provider import jwks
 from verdictflow.readmodel import AuditEntry, session
@@ -59,7 +60,8 @@ def read_task(task_id: str, ctx: Ctx, user: TaskUser) -> TaskDetail:
     return tasks.read_task(ctx, user, task_id)
 
 
-@router.post("/tasks/{task_id}/decision", tags=["tasks"], responses=_problems(404, 409, 503))
+@router.post("/tasks/{task_id}/decision", tags=["tasks"],
+             responses={**_problems(400, 404, 409, 503), 422: {"model": ValidationProblem}})
 async def decide(task_id: str, body: DecisionBody, ctx: Ctx, user: TaskUser) -> DecisionResult:
     """Decides the task. 422: the decision breaks a rule; 409: the case refuses it."""
     accepted = await tasks.decide(ctx, user, task_id, body)

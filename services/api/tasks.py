@@ -293,7 +293,9 @@ async def decide(ctx: ApiContext, principal: Principal, task_id: str,
 
     # One entry per accepted decision, however often it is sent: the update id (what
     # Temporal de-duplicates the decision on) is the entry's idempotency key.
+    # A 64-hex digest: no id of the caller's can make the entry look like a CPR number.
+    key = hashlib.sha256(update_id(req).encode()).hexdigest()
     await asyncio.to_thread(record_audit, url, actor=principal.subject, action="decision.made",
-                            detail=f"update {update_id(req)}", once=True, **ids)
+                            detail=f"update {key}", once=True, **ids)
     log.info("decision.made", outcome=accepted.outcome, **ids)
     return accepted

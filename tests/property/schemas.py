@@ -27,7 +27,7 @@ from jsonschema import Draft7Validator, FormatChecker
 from verdictflow.domain.contract import DATA_SCHEMAS, ENVELOPE_SCHEMA
 from verdictflow.domain.topics import POLICE_TYPES
 
-_DROPPED = {"$schema", "$id", "$defs", "title", "description"}
+_DROPPED = {"$schema", "$id", "$defs", "$comment", "title", "description"}
 _OBJECT_KEYWORDS = {"type", "properties", "required", "allOf", "dependencies", "if", "then",
                     "else", "minProperties", "maxProperties"}
 _ARRAY_KEYWORDS = {"type", "items", "minItems", "maxItems"}

@@ -6,6 +6,7 @@ real workflow behind it is the end-to-end test's business.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -267,7 +268,7 @@ def test_decision_is_sent_as_update_and_audited(env: Env) -> None:
     [entry] = env.audit()
     assert (entry.actor, entry.action, entry.case_id, entry.task_id) == (
         "cw-7", "decision.made", "case-a", task_id)
-    assert entry.detail == f"update {update_id}"
+    assert entry.detail == f"update {hashlib.sha256(update_id.encode()).hexdigest()}"
     assert JUSTIFICATION not in json.dumps(entry.model_dump(), default=str)
 
 

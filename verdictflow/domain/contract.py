@@ -200,8 +200,34 @@ def nesting_depth(text: str) -> int:
     return deepest
 
 
+def _finite(text: str) -> float:
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise InvalidEvent("not JSON for the contract: a number overflows to infinity")
+    return value
+
+
+def _no_lone_surrogates(value: Any) -> None:
+    """An escaped lone surrogate (``"\\ud800"``) is valid JSON but no text: refused, so no
+    id can fail to encode further on (a case id is a MAC of the verdict id's bytes)."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise InvalidEvent("not JSON for the contract: a string holds a lone surrogate "
+                               "escape") from None
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            _no_lone_surrogates(k)
+            _no_lone_surrogates(v)
+    elif isinstance(value, list):
+        for v in value:
+            _no_lone_surrogates(v)
+
+
 def parse_json(raw: bytes, max_bytes: int = MAX_EVENT_BYTES) -> Any:
-    """JSON within the contract's bounds: size and depth are checked before parsing."""
+    """JSON within the contract's bounds: size and depth are checked before parsing; numbers
+    must be finite and short, strings real text."""
     if len(raw) > max_bytes:
         raise InvalidEvent(f"event is larger than {max_bytes} bytes ({len(raw)})")
     try:
@@ -211,13 +237,16 @@ def parse_json(raw: bytes, max_bytes: int = MAX_EVENT_BYTES) -> Any:
     if nesting_depth(text) > MAX_DEPTH:
         raise InvalidEvent(f"JSON nests deeper than {MAX_DEPTH} levels")
     try:
-        return json.loads(
-            text, object_pairs_hook=_reject_duplicates, parse_constant=_reject_constant
-        )
+        parsed = json.loads(text, object_pairs_hook=_reject_duplicates,
+                            parse_constant=_reject_constant, parse_float=_finite)
     except json.JSONDecodeError as e:
         raise InvalidEvent(f"not JSON ({e.msg} at line {e.lineno}, column {e.colno})") from None
     except RecursionError:  # the depth check should make this unreachable; never let it out
         raise InvalidEvent(f"JSON nests deeper than {MAX_DEPTH} levels") from None
+    except ValueError:  # an integer past Python's digit limit (4,300)
+        raise InvalidEvent("not JSON for the contract: a number is too long") from None
+    _no_lone_surrogates(parsed)
+    return parsed
 
 
 def validate_event(raw: bytes, allowed_types: tuple[str, ...],
