@@ -25,8 +25,8 @@ from services.api.schemas import (
     TaskDetail,
     TaskSummary,
 )
-from verdictflow.identity_provider import jwks
-from verdictflow.readmodel import AuditEntry, session
+from verdictflow.platform.identity_provider import jwks
+from verdictflow.platform.readmodel import AuditEntry, session
 
 Ctx = Annotated[tasks.ApiContext, Depends(tasks.api_context)]
 
