@@ -42,6 +42,7 @@ demo: services
 
 lint: install
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports --no-cache
 
 test: jars lint
 	$(PY) -m pytest -ra

@@ -16,7 +16,7 @@ from activities.deps import Deps
 from verdictflow.domain.case import CaseTerms
 from verdictflow.domain.cloudevents import cloud_event
 from verdictflow.domain.topics import CASE_EVENTS, CASE_STAGE_CHANGED
-from verdictflow.readmodel import CaseRecord, Task, session, utcnow
+from verdictflow.platform.readmodel import CaseRecord, Task, session, utcnow
 
 
 @dataclass

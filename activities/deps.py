@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from verdictflow.domain.eligibility_policy import EligibilityPolicy
 from verdictflow.domain.partnerships import Partnerships
-from verdictflow.domain.policy import EligibilityPolicy
-from verdictflow.kafka import EventPublisher
-from verdictflow.keys import KeyStore, keystore_for
-from verdictflow.reference import load_reference
-from verdictflow.settings import Settings
+from verdictflow.platform.kafka import EventPublisher
+from verdictflow.platform.keys import KeyStore, keystore_for
+from verdictflow.platform.reference import load_reference
+from verdictflow.platform.settings import Settings
 
 
 @dataclass

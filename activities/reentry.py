@@ -16,7 +16,7 @@ from activities.deps import Deps
 from verdictflow.domain.case import BlockInput
 from verdictflow.domain.cloudevents import cloud_event
 from verdictflow.domain.topics import BLOCK_LIFTED, BLOCK_PLACED, REENTRY_BLOCKS
-from verdictflow.readmodel import ReentryBlockRecord, session
+from verdictflow.platform.readmodel import ReentryBlockRecord, session
 
 
 @dataclass

@@ -18,8 +18,8 @@ from contextlib import redirect_stdout
 from pathlib import Path
 
 from infra import kafka, processes, stack
-from verdictflow.services import start_services
-from verdictflow.settings import get_settings
+from verdictflow.cli.launcher import start_services
+from verdictflow.platform.settings import get_settings
 
 
 def sizes(logs: Path) -> dict[str, int]:

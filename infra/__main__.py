@@ -10,7 +10,7 @@ import sys
 import structlog
 
 from infra import stack
-from verdictflow.settings import get_settings
+from verdictflow.platform.settings import get_settings
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -26,7 +26,7 @@ from aiokafka.errors import TopicAlreadyExistsError, for_code
 
 from infra import _sync, processes
 from verdictflow.domain.topics import ALL_TOPICS, POLICE_VERDICTS
-from verdictflow.settings import Settings
+from verdictflow.platform.settings import Settings
 
 log = structlog.get_logger(__name__)
 

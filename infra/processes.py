@@ -22,7 +22,7 @@ from pathlib import Path
 
 import structlog
 
-from verdictflow.settings import Settings
+from verdictflow.platform.settings import Settings
 
 log = structlog.get_logger(__name__)
 

@@ -13,7 +13,7 @@ from typing import TypeVar
 
 from infra import kafka, processes, temporal
 from verdictflow.domain.topics import ALL_TOPICS
-from verdictflow.settings import Settings, get_settings
+from verdictflow.platform.settings import Settings, get_settings
 from workflows.search_attributes import ALL as SEARCH_ATTRIBUTES
 
 T = TypeVar("T")

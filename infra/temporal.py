@@ -25,7 +25,7 @@ from temporalio.common import SearchAttributeKey
 from temporalio.service import RPCError, RPCStatusCode
 
 from infra import _sync, processes
-from verdictflow.settings import Settings
+from verdictflow.platform.settings import Settings
 from workflows.search_attributes import ALL as SEARCH_ATTRIBUTES
 
 log = structlog.get_logger(__name__)

@@ -18,10 +18,10 @@ import pytest
 import pytest_asyncio
 from temporalio.testing import WorkflowEnvironment
 
-from verdictflow.keys import FileKeyStore, provision
-from verdictflow.reference import load_reference
-from verdictflow.settings import Settings
-from verdictflow.temporal import data_converter
+from verdictflow.platform.keys import FileKeyStore, provision
+from verdictflow.platform.reference import load_reference
+from verdictflow.platform.settings import Settings
+from verdictflow.platform.temporal import data_converter
 
 BIN = Path(sys.executable).parent
 

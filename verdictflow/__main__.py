@@ -1,3 +1,3 @@
-from verdictflow.cli import main
+from verdictflow.cli.main import main
 
 main()

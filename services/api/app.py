@@ -20,11 +20,11 @@ from services.api import tasks
 from services.api.auth import check_oidc_settings
 from services.api.blocks import router as blocks_router
 from services.api.routes import dev_router, router
-from verdictflow.keys import keystore_for
-from verdictflow.log import configure, get_logger
-from verdictflow.readmodel import engine_for
-from verdictflow.reference import load_reference
-from verdictflow.settings import Settings, get_settings
+from verdictflow.platform.keys import keystore_for
+from verdictflow.platform.log import configure, get_logger
+from verdictflow.platform.readmodel import engine_for
+from verdictflow.platform.reference import load_reference
+from verdictflow.platform.settings import Settings, get_settings
 
 log = get_logger(__name__)
 

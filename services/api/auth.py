@@ -6,7 +6,8 @@ algorithm pinned by that key and never taken from the token alone), then issuer,
 expiry, not-before and issued-at. The keys come from ``settings.oidc_jwks_url`` (the
 partners' identity provider; cached, fetched again when an unknown ``kid`` shows up after a
 key rotation) or, when that is empty outside production, from the development issuer in
-the key store (``verdictflow.identity_provider``). Everything else only sees a ``Principal``.
+the key store (``verdictflow.platform.identity_provider``). Everything else only sees a
+``Principal``.
 """
 
 from __future__ import annotations
@@ -22,10 +23,10 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from jwt import PyJWK, PyJWKClient, PyJWKSet
 from jwt.exceptions import PyJWKClientConnectionError, PyJWKClientError, PyJWKSetError
 
-from verdictflow.identity_provider import DEV_ISSUER, ROLES, Role, issue_dev_token, jwks
-from verdictflow.keys import KeyStore
-from verdictflow.log import get_logger
-from verdictflow.settings import Settings
+from verdictflow.platform.identity_provider import DEV_ISSUER, ROLES, Role, issue_dev_token, jwks
+from verdictflow.platform.keys import KeyStore
+from verdictflow.platform.log import get_logger
+from verdictflow.platform.settings import Settings
 
 __all__ = ["Principal", "InvalidToken", "OidcConfigError", "KeysUnavailable", "verify_token",
            "check_oidc_settings", "issue_dev_token", "current_principal", "requires", "Role",

@@ -15,13 +15,12 @@ from fastapi import APIRouter, HTTPException, status
 from pydantic import BaseModel, Field
 
 from services.api.auth import Principal, requires
+from services.api.block_check import active_blocks, partnership_areas_of
 from services.api.routes import Ctx, _problems
 from services.api.schemas import ValidationProblem
-from verdictflow.audit import BLOCK_LOOKUP
-from verdictflow.blocks import active_blocks, partnership_areas_of
 from verdictflow.domain.identity import InvalidCpr, person_ref
 from verdictflow.domain.partnerships import Partnerships, load_partnerships
-from verdictflow.readmodel import record_audit
+from verdictflow.platform.audit import BLOCK_LOOKUP, record_audit
 
 router = APIRouter(tags=["re-entry blocks"], responses=_problems(401, 403))
 BlockChecker = Annotated[Principal, requires("caseworker", "supervisor",

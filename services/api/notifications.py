@@ -14,7 +14,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict
 from sqlmodel import Field, select
 
-from verdictflow.readmodel import ReadModel, session, utcnow
+from verdictflow.platform.readmodel import ReadModel, session, utcnow
 
 
 class MunicipalityNotification(ReadModel, table=True):

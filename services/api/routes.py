@@ -26,8 +26,8 @@ from services.api.schemas import (
     TaskSummary,
     ValidationProblem,
 )
-from verdictflow.identity_provider import jwks
-from verdictflow.readmodel import AuditEntry, session
+from verdictflow.platform.identity_provider import jwks
+from verdictflow.platform.readmodel import AuditEntry, session
 
 Ctx = Annotated[tasks.ApiContext, Depends(tasks.api_context)]
 MAX_ROW_ID = 2**63 - 1  # a larger id cannot even be compared in SQLite (and PostgreSQL's bigint)

@@ -20,9 +20,8 @@ from temporalio.client import WorkflowUpdateFailedError, WorkflowUpdateRPCTimeou
 from temporalio.service import RPCError, RPCStatusCode
 
 from services.api.auth import TASK_KINDS, Principal
+from services.api.disclosure_reading import read_disclosure
 from services.api.schemas import DecisionBody, DisclosureView, TaskDetail, TaskSummary
-from verdictflow.casekeys import CaseKeyDestroyed, CaseKeyUnknown
-from verdictflow.disclosures import read_disclosure
 from verdictflow.domain.case import (
     INVALID_DECISION,
     TASK_OUTCOMES,
@@ -32,14 +31,16 @@ from verdictflow.domain.case import (
     OpenTask,
     decision_problem,
 )
+from verdictflow.domain.eligibility_policy import TerminationWindow
 from verdictflow.domain.identity import InvalidCpr, mask_cpr
-from verdictflow.domain.policy import TerminationWindow
 from verdictflow.domain.sealing import SealedDisclosure, SealError
-from verdictflow.keys import KeyStore
-from verdictflow.log import get_logger
-from verdictflow.readmodel import Task, get_task, open_tasks, record_audit, session
-from verdictflow.settings import Settings
-from verdictflow.temporal import connect
+from verdictflow.platform.audit import record_audit
+from verdictflow.platform.casekeys import CaseKeyDestroyed, CaseKeyUnknown
+from verdictflow.platform.keys import KeyStore
+from verdictflow.platform.log import get_logger
+from verdictflow.platform.readmodel import Task, get_task, open_tasks, session
+from verdictflow.platform.settings import Settings
+from verdictflow.platform.temporal import connect
 
 log = get_logger(__name__)
 

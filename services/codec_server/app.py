@@ -5,7 +5,7 @@ Temporal's remote codec protocol: ``POST .../encode`` and ``POST .../decode`` wi
 last path segment counts, so ``--codec-endpoint http://host:8081/{namespace}`` works as
 well as the bare address; the namespace comes from the ``X-Namespace`` header (the Web UI
 and the CLI send it) or that path segment, and only ``settings.temporal_namespace`` is
-served. The codec is the workers' own (``verdictflow.temporal.data_converter``): payloads
+served. The codec is the workers' own (``verdictflow.platform.temporal.data_converter``): payloads
 say which key sealed them (a platform key or ``case:<case id>``), so decoding needs no
 other context, and a purged case's payloads stay shut.
 
@@ -29,13 +29,14 @@ from google.protobuf.message import DecodeError
 from temporalio.api.common.v1 import Payload, Payloads
 
 from services.api.auth import Operator, Principal, check_oidc_settings
-from verdictflow.casekeys import CaseKeyDestroyed, CaseKeyUnknown
-from verdictflow.codec import CASE_PREFIX, ENCODING, KEY_ID, UnknownCodecKey
-from verdictflow.keys import KeyStore, keystore_for
-from verdictflow.log import configure_service, get_logger
-from verdictflow.readmodel import engine_for, record_audit
-from verdictflow.settings import Settings, get_settings
-from verdictflow.temporal import data_converter
+from verdictflow.platform.audit import record_audit
+from verdictflow.platform.casekeys import CaseKeyDestroyed, CaseKeyUnknown
+from verdictflow.platform.codec import CASE_PREFIX, ENCODING, KEY_ID, UnknownCodecKey
+from verdictflow.platform.keys import KeyStore, keystore_for
+from verdictflow.platform.log import configure_service, get_logger
+from verdictflow.platform.readmodel import engine_for
+from verdictflow.platform.settings import Settings, get_settings
+from verdictflow.platform.temporal import data_converter
 
 log = get_logger(__name__)
 

@@ -12,8 +12,8 @@ from datetime import datetime
 from sqlalchemy import MetaData
 from sqlmodel import Field, Session, SQLModel, select
 
-from verdictflow.readmodel import session as _session
-from verdictflow.readmodel import utcnow
+from verdictflow.platform.readmodel import session as _session
+from verdictflow.platform.readmodel import utcnow
 
 GATEWAY_STORE = MetaData()
 

@@ -6,7 +6,7 @@ its own key to prove it can, keeps the sealed copy, and publishes a signed recei
 ``housing.receipts.v1``. A retraction is an instruction the platform signed for this
 organisation; only one that verifies deletes the copy. Whatever fails validation,
 verification or opening is dead-lettered with the reason and never acted on
-(``verdictflow.delivery``). Offsets are committed after the receipt is published; a
+(``verdictflow.platform.delivery``). Offsets are committed after the receipt is published; a
 replay finds the disclosure kept and sends the same receipt (same event id) again.
 """
 
@@ -20,8 +20,6 @@ from typing import Any
 from aiokafka import ConsumerRecord
 
 from services.gateway import inbox
-from verdictflow.deadletter import DeadLetters
-from verdictflow.delivery import Poison, consume
 from verdictflow.domain.cloudevents import cloud_event
 from verdictflow.domain.contract import InvalidEvent, validate_event
 from verdictflow.domain.sealing import (
@@ -38,15 +36,17 @@ from verdictflow.domain.topics import (
     HOUSING_DISCLOSURES,
     HOUSING_RECEIPTS,
 )
-from verdictflow.kafka import (
+from verdictflow.platform.deadletter import DeadLetters
+from verdictflow.platform.delivery import Poison, consume
+from verdictflow.platform.kafka import (
     KAFKA_MAX_MESSAGE_BYTES,
     EventPublisher,
     consumer,
     start_when_reachable,
 )
-from verdictflow.keys import KeyStore
-from verdictflow.log import get_logger
-from verdictflow.settings import Settings
+from verdictflow.platform.keys import KeyStore
+from verdictflow.platform.log import get_logger
+from verdictflow.platform.settings import Settings
 
 log = get_logger("gateway")
 

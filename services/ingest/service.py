@@ -1,6 +1,6 @@
 """Kafka → Temporal: police verdict events start or signal cases; receipts signal them.
 
-Delivery (``verdictflow.delivery``): offsets are committed only after Temporal accepted
+Delivery (``verdictflow.platform.delivery``): offsets are committed only after Temporal accepted
 the start or signal, or the message went to the dead-letter topic. Temporal or Kafka away
 is waited for, never skipped; a message that can never be applied is dead-lettered with
 its reason and the messages behind it go on. A replay is absorbed by the workflow id
@@ -32,8 +32,6 @@ from services.ingest.routing import (
     route_police_event,
     route_receipt,
 )
-from verdictflow.deadletter import DeadLetters, seal_dead_letter
-from verdictflow.delivery import Poison, consume
 from verdictflow.domain.case import CaseStatus
 from verdictflow.domain.contract import InvalidEvent, validate_event
 from verdictflow.domain.sealing import SealError, verify_receipt
@@ -43,11 +41,13 @@ from verdictflow.domain.topics import (
     POLICE_TYPES,
     POLICE_VERDICTS,
 )
-from verdictflow.kafka import EventPublisher, consumer, start_when_reachable
-from verdictflow.keys import InvalidKeyId, KeyStore, MissingKey
-from verdictflow.log import bind_case, get_logger, sensitive
-from verdictflow.reference import load_reference
-from verdictflow.settings import Settings
+from verdictflow.platform.deadletter import DeadLetters, seal_dead_letter
+from verdictflow.platform.delivery import Poison, consume
+from verdictflow.platform.kafka import EventPublisher, consumer, start_when_reachable
+from verdictflow.platform.keys import InvalidKeyId, KeyStore, MissingKey
+from verdictflow.platform.log import bind_case, get_logger, sensitive
+from verdictflow.platform.reference import load_reference
+from verdictflow.platform.settings import Settings
 from workflows.case.workflow import VerdictCaseWorkflow
 
 log = get_logger("ingest")

@@ -17,10 +17,10 @@ from tests.chaos.system import ChaosSystem
 from tests.chaos.verdicts import ChaosVerdict, eligible_verdicts
 from verdictflow.domain.identity import case_id_for
 from verdictflow.domain.topics import POLICE_VERDICTS
-from verdictflow.kafka import EventPublisher
-from verdictflow.keys import keystore_for
-from verdictflow.readmodel import CaseRecord, Task, session
-from verdictflow.reference import load_reference
+from verdictflow.platform.kafka import EventPublisher
+from verdictflow.platform.keys import keystore_for
+from verdictflow.platform.readmodel import CaseRecord, Task, session
+from verdictflow.platform.reference import load_reference
 
 RUN = uuid.uuid4().hex[:6]  # this session's verdict ids are its own
 SETTLE_SECONDS = 300.0  # a worker killed mid-activity holds that case for the 2 min timeout

@@ -1,7 +1,7 @@
 """The real system as separate OS processes, the way ``make up`` and ``services up`` run it.
 
 Temporal and Kafka come from ``infra.stack``; worker, ingest, gateways, API and codec
-server from ``verdictflow.services``; all under the supervisor, in a state directory
+server from ``verdictflow.cli.launcher``; all under the supervisor, in a state directory
 and on ports of their own. The services read their settings from the environment like
 any deployment, so the environment of this process is what configures them: every
 ``VF_*`` variable of the caller is dropped and the chaos stack's own are set.
@@ -23,8 +23,8 @@ import pytest
 
 from infra import kafka, processes, temporal
 from infra import stack as infra_stack
-from verdictflow.services import SERVICES, argv, start_services
-from verdictflow.settings import Settings
+from verdictflow.cli.launcher import SERVICES, argv, start_services
+from verdictflow.platform.settings import Settings
 
 INFRA = ("kafka", "temporal")
 # Away from the test stack's 17xxx-19xxx; VF_TEST_PORT_OFFSET moves them all together.

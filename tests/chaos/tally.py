@@ -37,8 +37,8 @@ from verdictflow.domain.topics import (
     HOUSING_RECEIPTS,
     POLICE_VERDICTS,
 )
-from verdictflow.readmodel import Task, session
-from verdictflow.settings import Settings
+from verdictflow.platform.readmodel import Task, session
+from verdictflow.platform.settings import Settings
 
 KINDS = ("cases", "disclosures", "kept", "tasks")
 

@@ -19,7 +19,7 @@ from verdictflow.domain.policy import assess
 from verdictflow.domain.samples import SampleVerdict, sample_verdicts
 from verdictflow.domain.topics import VERDICT_REGISTERED
 from verdictflow.domain.verdict import verdict_from_data
-from verdictflow.reference import Reference
+from verdictflow.platform.reference import Reference
 
 _NAMESPACE = uuid.UUID("5e7b1c2a-0c4d-4f0e-9b1a-c4a05c4a05c4")
 _serials = itertools.count(1)  # CPR serials, unique across the session's scenarios

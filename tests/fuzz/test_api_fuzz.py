@@ -43,10 +43,11 @@ from services.api.app import create_app
 from tests.unit.test_access_matrix import FakeTemporal
 from tests.unit.test_api import sealed_for
 from verdictflow.domain.identity import person_ref
-from verdictflow.identity_provider import issue_dev_token
-from verdictflow.keys import FileKeyStore, provision
-from verdictflow.readmodel import ReentryBlockRecord, Task, record_audit, session
-from verdictflow.settings import Settings
+from verdictflow.platform.audit import record_audit
+from verdictflow.platform.identity_provider import issue_dev_token
+from verdictflow.platform.keys import FileKeyStore, provision
+from verdictflow.platform.readmodel import ReentryBlockRecord, Task, session
+from verdictflow.platform.settings import Settings
 
 ORG, OTHER_ORG, MUNICIPALITY = "hs-brondby", "hs-slagelse", "0153"
 AREA = "broendby-strand"  # one of ORG's partnership areas in the shipped reference data

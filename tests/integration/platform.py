@@ -16,9 +16,9 @@ from activities.deps import Deps
 from services.gateway.service import run_gateways
 from services.ingest.service import IngestService
 from services.worker import build_worker
-from verdictflow.keys import KeyStore, keystore_for, provision_for_development
-from verdictflow.settings import Settings
-from verdictflow.temporal import connect
+from verdictflow.platform.keys import KeyStore, keystore_for, provision_for_development
+from verdictflow.platform.settings import Settings
+from verdictflow.platform.temporal import connect
 
 T = TypeVar("T")
 

@@ -25,7 +25,7 @@ from verdictflow.domain.topics import (
     POLICE_VERDICTS,
     REENTRY_BLOCKS,
 )
-from verdictflow.log import configure
+from verdictflow.platform.log import configure
 
 pytestmark = pytest.mark.integration
 ORG = "bbs"  # owns the department at Strandesplanaden in the reference data

@@ -11,9 +11,9 @@ from temporalio.client import WorkflowExecutionStatus
 
 from tests.integration.events import CPR, registered
 from tests.integration.platform import eventually, headers_of, read_topic, running_platform
-from verdictflow.deadletter import open_dead_letter
 from verdictflow.domain.identity import case_id_for
 from verdictflow.domain.topics import POLICE_VERDICTS, dlq
+from verdictflow.platform.deadletter import open_dead_letter
 from workflows.case.workflow import VerdictCaseWorkflow
 
 pytestmark = pytest.mark.integration

@@ -18,7 +18,7 @@ import structlog
 
 from infra import kafka
 from tests.integration.platform import running_platform
-from verdictflow.log import configure
+from verdictflow.platform.log import configure
 
 pytestmark = pytest.mark.integration
 OUTAGE_S = 20

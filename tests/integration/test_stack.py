@@ -17,7 +17,7 @@ from temporalio.api.operatorservice.v1 import ListSearchAttributesRequest
 
 from infra import kafka, processes, stack, temporal
 from verdictflow.domain.topics import ALL_TOPICS, POLICE_VERDICTS
-from verdictflow.settings import Settings
+from verdictflow.platform.settings import Settings
 from workflows.search_attributes import ALL as SEARCH_ATTRIBUTES
 
 pytestmark = pytest.mark.integration

@@ -25,7 +25,6 @@ from tests.integration.platform import (
     read_topic,
     running_platform,
 )
-from verdictflow.dlq import list_dead_letters, original_of, replay
 from verdictflow.domain.cloudevents import cloud_event, encode
 from verdictflow.domain.identity import case_id_for
 from verdictflow.domain.sealing import (
@@ -42,7 +41,8 @@ from verdictflow.domain.topics import (
     POLICE_VERDICTS,
     dlq,
 )
-from verdictflow.settings import Settings
+from verdictflow.platform.dlq import list_dead_letters, original_of, replay
+from verdictflow.platform.settings import Settings
 from workflows.case.workflow import VerdictCaseWorkflow
 
 pytestmark = pytest.mark.integration

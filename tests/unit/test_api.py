@@ -34,9 +34,9 @@ from verdictflow.domain.case import (
     DecisionRequest,
 )
 from verdictflow.domain.sealing import seal_disclosure
-from verdictflow.keys import FileKeyStore, provision
-from verdictflow.readmodel import AuditEntry, Task, session
-from verdictflow.settings import Settings
+from verdictflow.platform.keys import FileKeyStore, provision
+from verdictflow.platform.readmodel import AuditEntry, Task, session
+from verdictflow.platform.settings import Settings
 
 ORG = "hs-brondby"
 OTHER_ORG = "hs-slagelse"

@@ -24,9 +24,9 @@ from jwt.algorithms import RSAAlgorithm
 from services.api.app import create_app
 from services.api.auth import InvalidToken, OidcConfigError, Principal, verify_token
 from services.api.auth import issue_dev_token as reexported
-from verdictflow.identity_provider import issue_dev_token, jwks
-from verdictflow.keys import FileKeyStore
-from verdictflow.settings import Settings
+from verdictflow.platform.identity_provider import issue_dev_token, jwks
+from verdictflow.platform.keys import FileKeyStore
+from verdictflow.platform.settings import Settings
 
 ORG = "hs-brondby"
 IDP = "https://idp.example.dk/realms/partnerskab"

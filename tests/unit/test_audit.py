@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from verdictflow import audit
-from verdictflow.audit import GENESIS, entry_hash, head, verify_chain
-from verdictflow.readmodel import AuditEntry, record_audit, session
-from verdictflow.settings import Settings
+from verdictflow.platform import audit
+from verdictflow.platform.audit import GENESIS, entry_hash, head, record_audit, verify_chain
+from verdictflow.platform.readmodel import AuditEntry, session
+from verdictflow.platform.settings import Settings
 
 
 def _url(path: Path) -> str:

@@ -8,8 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from verdictflow.readmodel import record_audit
-from verdictflow.settings import Settings
+from verdictflow.platform.audit import record_audit
+from verdictflow.platform.settings import Settings
 
 
 def verify(state: Path) -> subprocess.CompletedProcess[str]:

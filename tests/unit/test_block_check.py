@@ -11,9 +11,9 @@ from fastapi.testclient import TestClient
 from services.api.app import create_app
 from services.api.auth import issue_dev_token
 from verdictflow.domain.identity import person_ref
-from verdictflow.keys import keystore_for
-from verdictflow.readmodel import AuditEntry, ReentryBlockRecord, session
-from verdictflow.settings import Settings
+from verdictflow.platform.keys import keystore_for
+from verdictflow.platform.readmodel import AuditEntry, ReentryBlockRecord, session
+from verdictflow.platform.settings import Settings
 
 CPR = "1203851111"
 

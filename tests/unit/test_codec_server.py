@@ -19,11 +19,11 @@ from temporalio.converter import WorkflowSerializationContext
 
 from services.api.auth import OidcConfigError
 from services.codec_server.app import create_codec_app
-from verdictflow.codec import EncryptionCodec
-from verdictflow.identity_provider import issue_dev_token
-from verdictflow.keys import FileKeyStore
-from verdictflow.readmodel import AuditEntry, session
-from verdictflow.settings import Settings
+from verdictflow.platform.codec import EncryptionCodec
+from verdictflow.platform.identity_provider import issue_dev_token
+from verdictflow.platform.keys import FileKeyStore
+from verdictflow.platform.readmodel import AuditEntry, session
+from verdictflow.platform.settings import Settings
 
 UI = "http://127.0.0.1:8233"
 CPR = "0101901234"

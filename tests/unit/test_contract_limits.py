@@ -33,7 +33,7 @@ from verdictflow.domain.policy import assess
 from verdictflow.domain.sealing import seal_disclosure
 from verdictflow.domain.topics import DISCLOSURE_SEALED, POLICE_TYPES, VERDICT_REGISTERED
 from verdictflow.domain.verdict import verdict_from_data
-from verdictflow.kafka import KAFKA_MAX_MESSAGE_BYTES
+from verdictflow.platform.kafka import KAFKA_MAX_MESSAGE_BYTES
 
 TEMPORAL_PAYLOAD_WARN_BYTES = 512 * 1024  # Temporal warns above this and refuses at 2 MiB
 

@@ -10,10 +10,10 @@ import pytest
 from aiokafka.errors import KafkaConnectionError, KafkaTimeoutError, MessageSizeTooLargeError
 from temporalio.service import RPCError, RPCStatusCode
 
-from verdictflow import delivery
-from verdictflow.deadletter import MAX_COPY_BYTES, DeadLetters
-from verdictflow.delivery import Poison, deliver, is_transient
-from verdictflow.kafka import start_when_reachable
+from verdictflow.platform import delivery
+from verdictflow.platform.deadletter import MAX_COPY_BYTES, DeadLetters
+from verdictflow.platform.delivery import Poison, deliver, is_transient
+from verdictflow.platform.kafka import start_when_reachable
 
 
 @dataclass

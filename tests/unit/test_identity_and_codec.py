@@ -8,8 +8,6 @@ from pathlib import Path
 import pytest
 from temporalio.api.common.v1 import Payload
 
-from verdictflow.codec import EncryptionCodec, UnknownCodecKey
-from verdictflow.deadletter import open_dead_letter, seal_dead_letter
 from verdictflow.domain.identity import (
     InvalidCpr,
     case_id_for,
@@ -17,7 +15,9 @@ from verdictflow.domain.identity import (
     normalise_cpr,
     person_ref,
 )
-from verdictflow.keys import FileKeyStore
+from verdictflow.platform.codec import EncryptionCodec, UnknownCodecKey
+from verdictflow.platform.deadletter import open_dead_letter, seal_dead_letter
+from verdictflow.platform.keys import FileKeyStore
 
 KEY = b"k" * 32
 
@@ -93,7 +93,7 @@ def test_dead_letters_are_sealed_but_recoverable(tmp_path: Path) -> None:
 
 
 def test_production_never_invents_keys(tmp_path: Path) -> None:
-    from verdictflow.keys import MissingKey, provision
+    from verdictflow.platform.keys import MissingKey, provision
 
     strict = FileKeyStore(tmp_path / "keys", generate=False)
     with pytest.raises(MissingKey, match="keys init"):
@@ -104,7 +104,7 @@ def test_production_never_invents_keys(tmp_path: Path) -> None:
 
 
 def test_case_keys_are_created_once_and_destroyed_for_good(tmp_path: Path) -> None:
-    from verdictflow.casekeys import CaseKeyDestroyed, CaseKeyUnknown
+    from verdictflow.platform.casekeys import CaseKeyDestroyed, CaseKeyUnknown
 
     case_keys = FileKeyStore(tmp_path / "keys").case_keys()
     with pytest.raises(CaseKeyUnknown):
@@ -122,7 +122,7 @@ def test_case_keys_are_created_once_and_destroyed_for_good(tmp_path: Path) -> No
 async def test_codec_seals_a_case_workflow_under_its_own_key(tmp_path: Path) -> None:
     from temporalio.converter import WorkflowSerializationContext
 
-    from verdictflow.casekeys import CaseKeyDestroyed
+    from verdictflow.platform.casekeys import CaseKeyDestroyed
 
     store = FileKeyStore(tmp_path / "keys")
     primary, all_keys = store.codec_keys()
@@ -138,7 +138,7 @@ async def test_codec_seals_a_case_workflow_under_its_own_key(tmp_path: Path) -> 
 
 
 def test_rotated_organisation_keys_still_open_what_was_sealed_before(tmp_path: Path) -> None:
-    from verdictflow.disclosures import read_disclosure
+    from services.api.disclosure_reading import read_disclosure
     from verdictflow.domain.sealing import seal_disclosure
 
     keys = FileKeyStore(tmp_path / "keys")

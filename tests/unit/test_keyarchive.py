@@ -7,7 +7,7 @@ import struct
 
 import pytest
 
-from verdictflow.keyarchive import (
+from verdictflow.platform.keyarchive import (
     MAGIC,
     ArchiveError,
     ScryptCost,

@@ -12,13 +12,13 @@ import pytest
 from sqlmodel import select
 from typer.testing import CliRunner, Result
 
-from verdictflow.audit import KEY_BACKUP, KEY_DESTROY, KEY_RESTORE
-from verdictflow.cli import app
-from verdictflow.keyarchive import ScryptCost
-from verdictflow.keybackup import BackupRefused, backup, restore
-from verdictflow.keys import FileKeyStore, provision
-from verdictflow.readmodel import AuditEntry, record_audit, session
-from verdictflow.settings import Settings, get_settings
+from verdictflow.cli.main import app
+from verdictflow.platform.audit import KEY_BACKUP, KEY_DESTROY, KEY_RESTORE, record_audit
+from verdictflow.platform.keyarchive import ScryptCost
+from verdictflow.platform.keybackup import BackupRefused, backup, restore
+from verdictflow.platform.keys import FileKeyStore, provision
+from verdictflow.platform.readmodel import AuditEntry, session
+from verdictflow.platform.settings import Settings, get_settings
 
 PASS = "a long passphrase kept in the safe"
 CHEAP = ScryptCost(n=2**10)

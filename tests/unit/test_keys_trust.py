@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from verdictflow.keys import (
+from verdictflow.platform.keys import (
     FileKeyStore,
     InvalidKeyId,
     MissingKey,
@@ -22,8 +22,8 @@ from verdictflow.keys import (
     provision,
     provision_for_development,
 )
-from verdictflow.reference import load_reference
-from verdictflow.settings import Settings
+from verdictflow.platform.reference import load_reference
+from verdictflow.platform.settings import Settings
 
 HOSTILE = [
     "../x", "../../forged-org", "../keys/orgs/bbs", "orgs/../bbs", "bbs/../bbs", "bbs/x",

@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 import structlog
 
-from verdictflow import log as vflog
-from verdictflow.log import configure, get_logger, sensitive
-from verdictflow.log_collapse import RepeatCollapser
+from verdictflow.platform import log as vflog
+from verdictflow.platform.log import configure, get_logger, sensitive
+from verdictflow.platform.log_collapse import RepeatCollapser
 
 CPR = "010190-1234"
 NAME = "Jens Peter Hansen"

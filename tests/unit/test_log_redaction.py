@@ -11,8 +11,15 @@ from typing import Any
 import pytest
 import structlog
 
-from verdictflow import log as vflog
-from verdictflow.log import bind_case, configure, get_logger, redact, redact_values, sensitive
+from verdictflow.platform import log as vflog
+from verdictflow.platform.log import (
+    bind_case,
+    configure,
+    get_logger,
+    redact,
+    redact_values,
+    sensitive,
+)
 
 CPR = "010190-1234"
 CPR_DIGITS = "0101901234"
@@ -151,7 +158,7 @@ def test_level_is_respected(log_file: Path) -> None:
 def test_libraries_that_dump_message_values_stay_above_debug(tmp_path) -> None:  # noqa: ANN001
     import logging
 
-    from verdictflow.log import configure
+    from verdictflow.platform.log import configure
 
     log_file = tmp_path / "debug.log"
     configure("t", "DEBUG", log_file)

@@ -15,9 +15,9 @@ import pytest
 import structlog
 
 from infra import processes
-from verdictflow import log as vflog
-from verdictflow.log import configure, get_logger
-from verdictflow.settings import Settings
+from verdictflow.platform import log as vflog
+from verdictflow.platform.log import configure, get_logger
+from verdictflow.platform.settings import Settings
 
 MAX, BACKUPS = 2000, 3
 

@@ -1,7 +1,7 @@
 """Alembic migrations: the models and the migrations agree, and old databases are adopted.
 
 test_upgrade_head_is_in_sync is the one that fails when somebody changes a model without
-a migration: write one with `python -m verdictflow.migrate revision -m "..."`.
+a migration: write one with `python -m verdictflow.cli.migrate revision -m "..."`.
 """
 
 from __future__ import annotations
@@ -25,9 +25,11 @@ from sqlalchemy.engine import make_url
 
 from services.gateway import inbox
 from services.gateway.service import gateway_db_url
-from verdictflow import audit, migrate
-from verdictflow.readmodel import engine_for, record_audit
-from verdictflow.settings import REPO_DIR, Settings
+from verdictflow.cli import migrate
+from verdictflow.platform import audit
+from verdictflow.platform.audit import record_audit
+from verdictflow.platform.readmodel import engine_for
+from verdictflow.platform.settings import REPO_DIR, Settings
 
 
 def _settings(state_dir: Path, database_url: str = "") -> Settings:

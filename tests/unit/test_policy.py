@@ -7,9 +7,10 @@ from pathlib import Path
 import pytest
 
 import verdictflow
+from verdictflow.domain.eligibility_policy import load_policy
 from verdictflow.domain.offences import SectionRef, parse_section
 from verdictflow.domain.partnerships import load_partnerships
-from verdictflow.domain.policy import EligibilityDecision, assess, load_policy
+from verdictflow.domain.policy import EligibilityDecision, assess
 from verdictflow.domain.samples import final_verdict, sample_verdicts
 from verdictflow.domain.verdict import CrimeScene, Offence, Sentence, verdict_from_data
 

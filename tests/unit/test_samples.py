@@ -6,8 +6,9 @@ from pathlib import Path
 import pytest
 
 import verdictflow
+from verdictflow.domain.eligibility_policy import load_policy
 from verdictflow.domain.partnerships import load_partnerships
-from verdictflow.domain.policy import assess, load_policy
+from verdictflow.domain.policy import assess
 from verdictflow.domain.samples import final_verdict, sample_verdicts
 from verdictflow.domain.topics import VERDICT_APPEALED, VERDICT_FINALIZED, VERDICT_OVERTURNED
 

@@ -24,15 +24,15 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from activities.disclosure import DisclosureActivities, PublishRequest
+from services.api.disclosure_reading import read_disclosure
 from services.worker import WORKFLOWS
 from tests.workflows.fakes import CPR, NAME, FakeActivities, case_input
 from tests.workflows.test_case_workflow import wait_for_stage
-from verdictflow.casekeys import CaseKeyDestroyed
-from verdictflow.codec import ENCODING, KEY_ID, EncryptionCodec, PayloadUnreadable
-from verdictflow.disclosures import read_disclosure
 from verdictflow.domain.sealing import SealedDisclosure
-from verdictflow.keybackup import backup, restore
-from verdictflow.keys import FileKeyStore, provision
+from verdictflow.platform.casekeys import CaseKeyDestroyed
+from verdictflow.platform.codec import ENCODING, KEY_ID, EncryptionCodec, PayloadUnreadable
+from verdictflow.platform.keybackup import backup, restore
+from verdictflow.platform.keys import FileKeyStore, provision
 from workflows.case.workflow import VerdictCaseWorkflow
 
 PASS = "a long passphrase kept in the safe"

@@ -22,7 +22,7 @@ from verdictflow.domain.rules import NR10, RuleOutcome
 from verdictflow.domain.verdict import Verdict
 
 if TYPE_CHECKING:
-    from verdictflow.domain.policy import EligibilityPolicy
+    from verdictflow.domain.eligibility_policy import EligibilityPolicy
 
 
 @dataclass(frozen=True)

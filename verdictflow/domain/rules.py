@@ -15,7 +15,7 @@ from verdictflow.domain.offences import describe, normalise_law, parse_section
 from verdictflow.domain.verdict import Verdict
 
 if TYPE_CHECKING:
-    from verdictflow.domain.policy import EligibilityPolicy
+    from verdictflow.domain.eligibility_policy import EligibilityPolicy
 
 NR10 = "almenlejelovens § 90, stk. 1, nr. 10"
 

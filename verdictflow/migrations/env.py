@@ -1,5 +1,5 @@
 """Alembic environment of the read model; configured in code by verdictflow.migrate."""
 
-from verdictflow.migrate import run_env
+from verdictflow.cli.migrate import run_env
 
 run_env("readmodel")

@@ -1,5 +1,5 @@
 """Alembic environment of the gateway store; configured in code by verdictflow.migrate."""
 
-from verdictflow.migrate import run_env
+from verdictflow.cli.migrate import run_env
 
 run_env("gateway")

@@ -15,7 +15,7 @@ down_revision = None
 branch_labels = None
 depends_on = None
 
-# Copied, not imported, from verdictflow.audit.ensure_append_only (same names, same SQL):
+# Copied, not imported, from verdictflow.platform.audit.ensure_append_only (same names, same SQL):
 # a revision must stay as it ran. ensure_append_only finds them and creates nothing.
 # PostgreSQL's equivalent is the application role's privileges (INSERT, SELECT only).
 _AUDIT_TRIGGERS = {

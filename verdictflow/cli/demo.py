@@ -18,15 +18,15 @@ from sqlmodel import select
 
 from infra import processes
 from services.api.auth import issue_dev_token
+from verdictflow.cli.launcher import SERVICES
 from verdictflow.domain.identity import case_id_for
 from verdictflow.domain.samples import sample_verdicts
 from verdictflow.domain.topics import POLICE_VERDICTS, VERDICT_FINALIZED, VERDICT_OVERTURNED
-from verdictflow.kafka import EventPublisher
-from verdictflow.keys import keystore_for, provision_for_development
-from verdictflow.readmodel import CaseRecord, session
-from verdictflow.reference import load_reference
-from verdictflow.services import SERVICES
-from verdictflow.settings import Settings
+from verdictflow.platform.kafka import EventPublisher
+from verdictflow.platform.keys import keystore_for, provision_for_development
+from verdictflow.platform.readmodel import CaseRecord, session
+from verdictflow.platform.reference import load_reference
+from verdictflow.platform.settings import Settings
 
 LATER = (VERDICT_FINALIZED, VERDICT_OVERTURNED)  # sent once the case waits for them
 RESTING = {"awaiting_finality", "awaiting_review", "awaiting_decision", "reentry_blocked",

@@ -15,7 +15,7 @@ from typing import Literal
 from pydantic import model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-PACKAGE_DIR = Path(__file__).resolve().parent
+PACKAGE_DIR = Path(__file__).resolve().parents[1]  # verdictflow/
 REPO_DIR = PACKAGE_DIR.parent
 
 
@@ -46,7 +46,7 @@ class Settings(BaseSettings):
     api_token_ttl_minutes: int = 8 * 60
 
     # Access tokens (OIDC resource server). An empty JWKS URL means the development issuer
-    # in the key store (verdictflow.identity_provider); production refuses to start that way.
+    # in the key store (platform.identity_provider); production refuses to start that way.
     oidc_issuer: str = "verdictflow-dev"
     oidc_audience: str = "verdictflow-api"
     oidc_jwks_url: str = ""

@@ -5,7 +5,7 @@ idempotence on, so a published event is durable before the caller goes on. Consu
 never auto-commit: each service commits an offset only after the message's effect is
 durable (Temporal accepted it, or it was dead-lettered), so a crash replays rather
 than loses. Replays are harmless because every effect is idempotent on the event id.
-What a consumer does with each record is ``verdictflow.delivery``'s business.
+What a consumer does with each record is ``verdictflow.platform.delivery``'s business.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.errors import KafkaConnectionError
 
 from verdictflow.domain.cloudevents import encode
-from verdictflow.log import get_logger
-from verdictflow.settings import Settings
+from verdictflow.platform.log import get_logger
+from verdictflow.platform.settings import Settings
 
 CONTENT_TYPE = ("content-type", b"application/cloudevents+json")
 # The largest record a producer sends: aiokafka's default, just under the broker's default

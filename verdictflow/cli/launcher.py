@@ -8,8 +8,8 @@ import time
 import httpx
 
 from infra import processes
-from verdictflow.keys import provision_for_development
-from verdictflow.settings import Settings
+from verdictflow.platform.keys import provision_for_development
+from verdictflow.platform.settings import Settings
 
 SERVICES = ("worker", "ingest", "gateways", "api", "codec-server")
 

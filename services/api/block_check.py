@@ -13,7 +13,7 @@ from datetime import date
 from sqlmodel import select
 
 from verdictflow.domain.partnerships import Partnerships
-from verdictflow.readmodel import ReentryBlockRecord, session
+from verdictflow.platform.readmodel import ReentryBlockRecord, session
 
 
 def partnership_areas_of(partnerships: Partnerships, org_id: str) -> set[str]:

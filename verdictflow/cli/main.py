@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from verdictflow.settings import get_settings
+from verdictflow.platform.settings import get_settings
 
 app = typer.Typer(help="verdictflow: durable, private follow-up of verdicts "
                        "(Almenboligloven § 63 d).",
@@ -40,7 +40,7 @@ app.add_typer(dlq_app, name="dlq")
 
 
 def _keys():  # noqa: ANN202
-    from verdictflow.keys import keystore_for
+    from verdictflow.platform.keys import keystore_for
 
     return keystore_for(get_settings())
 
@@ -83,14 +83,14 @@ def stack_status() -> None:
 @services_app.command("up")
 def services_up() -> None:
     """Start worker, ingest, gateways and API in the background (idempotent)."""
-    from verdictflow.services import start_services
+    from verdictflow.cli.launcher import start_services
 
     start_services(get_settings())
 
 
 @services_app.command("down")
 def services_down() -> None:
-    from verdictflow.services import stop_services
+    from verdictflow.cli.launcher import stop_services
 
     stop_services(get_settings())
 
@@ -101,8 +101,8 @@ def worker() -> None:
     """Run the Temporal worker (case and re-entry workflows, their activities)."""
     from activities.deps import Deps
     from services.worker import run_worker
-    from verdictflow.runtime import serve
-    from verdictflow.temporal import connect
+    from verdictflow.platform.runtime import serve
+    from verdictflow.platform.temporal import connect
 
     settings = get_settings()
 
@@ -117,8 +117,8 @@ def worker() -> None:
 def ingest() -> None:
     """Run the Kafka → Temporal ingest (police verdicts and housing receipts)."""
     from services.ingest.service import run_ingest
-    from verdictflow.runtime import serve
-    from verdictflow.temporal import connect
+    from verdictflow.platform.runtime import serve
+    from verdictflow.platform.temporal import connect
 
     settings = get_settings()
 
@@ -138,8 +138,8 @@ def gateway(
 ) -> None:
     """Run the reference housing gateway for one or more organisations."""
     from services.gateway.service import run_gateways
-    from verdictflow.reference import load_reference
-    from verdictflow.runtime import serve
+    from verdictflow.platform.reference import load_reference
+    from verdictflow.platform.runtime import serve
 
     settings = get_settings()
     orgs = list(org or [])
@@ -157,7 +157,7 @@ def api() -> None:
     import uvicorn
 
     from services.api.app import create_app
-    from verdictflow.log import configure_service
+    from verdictflow.platform.log import configure_service
 
     settings = get_settings()
     configure_service("api", settings)
@@ -177,7 +177,7 @@ def codec_server() -> None:
 @app.command()
 def partnerships(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """The partnerships: ids, names, areas (polygons), organisations and departments."""
-    from verdictflow.reference import load_reference
+    from verdictflow.platform.reference import load_reference
 
     data = load_reference(get_settings()).partnerships.to_json_dict()
     if as_json:
@@ -201,7 +201,7 @@ def case_id(verdict_id: str) -> None:
 def dlq_list(topic: Annotated[str, typer.Argument(help="The source topic, e.g. "
                                                   "police.verdicts.v1")]) -> None:
     """The dead letters of TOPIC: where each came from, its kind and reason (no content)."""
-    from verdictflow.dlq import DeadLetterError, list_dead_letters
+    from verdictflow.platform.dlq import DeadLetterError, list_dead_letters
 
     try:
         letters = asyncio.run(list_dead_letters(get_settings(), topic))
@@ -220,7 +220,7 @@ def dlq_replay(
                                             "as `dlq list` prints it")],
 ) -> None:
     """Publish a dead letter's original to TOPIC again (audited), once its cause is mended."""
-    from verdictflow.dlq import DeadLetterError, replay
+    from verdictflow.platform.dlq import DeadLetterError, replay
 
     try:
         partition, offset = (int(part) for part in position.split(":"))
@@ -242,8 +242,8 @@ def case_purge(
     actor: Annotated[str, typer.Option(help="Who orders the purge (audited).")] = "operator",
 ) -> None:
     """Crypto-shred a case: destroy its data key, so no copy of its personal data opens."""
-    from verdictflow.purge import CaseStillOpen, purge_case
-    from verdictflow.temporal import connect
+    from verdictflow.platform.purge import CaseStillOpen, purge_case
+    from verdictflow.platform.temporal import connect
 
     settings, keys = get_settings(), _keys()
 
@@ -263,7 +263,7 @@ def case_purge(
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Migrate both databases to head (tables create_all made are stamped first)."""
-    from verdictflow.migrate import db_upgrade_command
+    from verdictflow.cli.migrate import db_upgrade_command
 
     raise typer.Exit(db_upgrade_command(get_settings()))
 
@@ -271,7 +271,7 @@ def db_upgrade() -> None:
 @db_app.command("current")
 def db_current() -> None:
     """Each database's revision, and the head."""
-    from verdictflow.migrate import db_current_command
+    from verdictflow.cli.migrate import db_current_command
 
     raise typer.Exit(db_current_command(get_settings()))
 
@@ -279,7 +279,7 @@ def db_current() -> None:
 @db_app.command("check")
 def db_check() -> None:
     """Models against databases: exit 1 and the differences, if any."""
-    from verdictflow.migrate import db_check_command
+    from verdictflow.cli.migrate import db_check_command
 
     raise typer.Exit(db_check_command(get_settings()))
 
@@ -289,7 +289,7 @@ def audit_verify(
     expected_head: Annotated[str | None, typer.Option(help="An anchored head, SEQ:HASH.")] = None,
 ) -> None:
     """Check the hash chain of the audit log: a changed or removed entry is reported."""
-    from verdictflow.audit import audit_verify_command
+    from verdictflow.platform.audit import audit_verify_command
 
     raise typer.Exit(audit_verify_command(get_settings(), expected_head))
 
@@ -297,7 +297,7 @@ def audit_verify(
 @audit_app.command("head")
 def audit_head() -> None:
     """Print the chain's head (SEQ:HASH), to anchor outside the database."""
-    from verdictflow.audit import audit_head_command
+    from verdictflow.platform.audit import audit_head_command
 
     raise typer.Exit(audit_head_command(get_settings()))
 
@@ -313,7 +313,7 @@ def dev_token(
 ) -> None:
     """Issue a bearer token for the task API and the codec server (development issuer)."""
     from services.api.auth import issue_dev_token
-    from verdictflow.identity_provider import ROLES
+    from verdictflow.platform.identity_provider import ROLES
 
     settings = get_settings()
     if settings.environment == "production":
@@ -327,15 +327,14 @@ def dev_token(
 @keys_app.command("init")
 def keys_init() -> None:
     """Provision every missing key (owner-only files); production requires this step."""
-    from verdictflow.keys import provision
-    from verdictflow.reference import load_reference
+    from verdictflow.platform.keys import provision
+    from verdictflow.platform.reference import load_reference
 
     settings = get_settings()
     orgs = [o.id for o in load_reference(settings).partnerships.housing_organisations]
     made = provision(_keys(), orgs)
     if made:
-        from verdictflow.audit import KEY_PROVISION
-        from verdictflow.readmodel import record_audit
+        from verdictflow.platform.audit import KEY_PROVISION, record_audit
 
         record_audit(settings.database_url, actor="operator", action=KEY_PROVISION,
                      detail=f"{len(made)} key files")
@@ -349,8 +348,7 @@ def keys_rotate(
     org: Annotated[str | None, typer.Option(help="Rotate this organisation's keys.")] = None,
 ) -> None:
     """Rotate keys; old codec keys stay available for decryption."""
-    from verdictflow.audit import KEY_ROTATE
-    from verdictflow.readmodel import record_audit
+    from verdictflow.platform.audit import KEY_ROTATE, record_audit
 
     if not codec and not org:
         raise typer.BadParameter("say what to rotate: --codec and/or --org ORG")
@@ -372,7 +370,7 @@ PASSPHRASE_ENV = "VF_KEYS_BACKUP_PASSPHRASE"
 
 
 def _passphrase(env_name: str, *, confirm: bool) -> str:
-    from verdictflow.keyarchive import WeakPassphrase, check_passphrase
+    from verdictflow.platform.keyarchive import WeakPassphrase, check_passphrase
 
     value = os.environ.get(env_name)
     if value is None:
@@ -394,10 +392,9 @@ def keys_backup(
     force: Annotated[bool, typer.Option(help="Replace FILE if it exists.")] = False,
 ) -> None:
     """Seal the whole key store into one archive (scrypt, AES-256-GCM); audited."""
-    from verdictflow.audit import KEY_BACKUP
-    from verdictflow.keyarchive import ArchiveError
-    from verdictflow.keybackup import BackupRefused, backup
-    from verdictflow.readmodel import record_audit
+    from verdictflow.platform.audit import KEY_BACKUP, record_audit
+    from verdictflow.platform.keyarchive import ArchiveError
+    from verdictflow.platform.keybackup import BackupRefused, backup
 
     settings = get_settings()
     passphrase = _passphrase(passphrase_env, confirm=True)
@@ -422,12 +419,11 @@ def keys_restore(
 ) -> None:
     """Restore the key store from an archive into $VF_STATE_DIR/keys; audited."""
     from infra import processes
-    from verdictflow.audit import KEY_RESTORE
-    from verdictflow.keyarchive import ArchiveError
-    from verdictflow.keybackup import BackupRefused, restore
-    from verdictflow.purge import reapply_purges
-    from verdictflow.readmodel import record_audit
-    from verdictflow.services import SERVICES
+    from verdictflow.cli.launcher import SERVICES
+    from verdictflow.platform.audit import KEY_RESTORE, record_audit
+    from verdictflow.platform.keyarchive import ArchiveError
+    from verdictflow.platform.keybackup import BackupRefused, restore
+    from verdictflow.platform.purge import reapply_purges
 
     settings = get_settings()
     running = [name for name in SERVICES if processes.is_running(name, settings)]
@@ -453,8 +449,8 @@ def keys_restore(
 
 def _known_org(keys, org: str) -> None:  # noqa: ANN001 - a FileKeyStore
     """Rotation creates keys: only for an organisation that has some or is in the reference."""
-    from verdictflow.keys import InvalidKeyId, MissingKey
-    from verdictflow.reference import load_reference
+    from verdictflow.platform.keys import InvalidKeyId, MissingKey
+    from verdictflow.platform.reference import load_reference
 
     try:
         keys.org_keys(org)
@@ -473,7 +469,7 @@ def send(
 ) -> None:
     """Produce police verdict events from a file onto police.verdicts.v1."""
     from verdictflow.domain.topics import POLICE_VERDICTS
-    from verdictflow.kafka import EventPublisher
+    from verdictflow.platform.kafka import EventPublisher
 
     with open(path, encoding="utf-8") as f:
         events = json.load(f)
@@ -491,7 +487,7 @@ def send(
 @app.command()
 def demo() -> None:
     """Send sample verdicts, let the gateways receipt, decide tasks, print the result."""
-    from verdictflow.demo import run_demo
+    from verdictflow.cli.demo import run_demo
 
     raise typer.Exit(asyncio.run(run_demo(get_settings())))
 

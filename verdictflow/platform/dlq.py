@@ -16,13 +16,12 @@ from dataclasses import dataclass
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
-from verdictflow.audit import DLQ_REPLAY
-from verdictflow.deadletter import KIND_HEADER, open_dead_letter
 from verdictflow.domain.topics import TOPICS, dlq
-from verdictflow.kafka import KAFKA_MAX_MESSAGE_BYTES, EventPublisher
-from verdictflow.keys import KeyStore
-from verdictflow.readmodel import record_audit
-from verdictflow.settings import Settings
+from verdictflow.platform.audit import DLQ_REPLAY, record_audit
+from verdictflow.platform.deadletter import KIND_HEADER, open_dead_letter
+from verdictflow.platform.kafka import KAFKA_MAX_MESSAGE_BYTES, EventPublisher
+from verdictflow.platform.keys import KeyStore
+from verdictflow.platform.settings import Settings
 
 
 class DeadLetterError(Exception):

@@ -80,7 +80,7 @@ class ReentryBlockRecord(ReadModel, table=True):
 
 
 class AuditEntry(ReadModel, table=True):
-    """One link of the hash chain (verdictflow.audit): ids only, appended, never changed."""
+    """One link of the hash chain (platform.audit): ids only, appended, never changed."""
 
     __tablename__ = "audit_log"
     id: int | None = Field(default=None, primary_key=True)
@@ -139,19 +139,6 @@ def _create_tables(engine: Engine, metadata: MetaData) -> None:
 
 def session(url: str, metadata: MetaData | None = None) -> Session:
     return Session(engine_for(url, metadata), expire_on_commit=False)
-
-
-def record_audit(url: str, *, actor: str, action: str, org_id: str | None = None,
-                 case_id: str | None = None, task_id: str | None = None,
-                 detail: str | None = None, once: bool = False) -> AuditEntry:
-    """Append to the hash-chained audit log; ``action`` one of verdictflow.audit's names.
-
-    ``once=True`` makes the entry idempotent on (action, task_id, detail).
-    """
-    from verdictflow.audit import append  # audit builds on this module's tables
-
-    return append(engine_for(url), actor=actor, action=action, org_id=org_id,
-                  case_id=case_id, task_id=task_id, detail=detail, once=once)
 
 
 def open_tasks(url: str, org_id: str) -> list[Task]:

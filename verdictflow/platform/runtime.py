@@ -6,8 +6,8 @@ import asyncio
 import signal
 from collections.abc import Awaitable, Callable
 
-from verdictflow.log import configure_service, get_logger
-from verdictflow.settings import Settings
+from verdictflow.platform.log import configure_service, get_logger
+from verdictflow.platform.settings import Settings
 
 
 def serve(name: str, settings: Settings, main: Callable[[], Awaitable[None]]) -> None:

@@ -14,7 +14,7 @@ from verdictflow.domain.sealing import (
     open_case_layer,
     open_disclosure,
 )
-from verdictflow.keys import KeyStore
+from verdictflow.platform.keys import KeyStore
 
 
 def read_disclosure(sealed: SealedDisclosure, org_id: str, keys: KeyStore) -> dict[str, Any]:

@@ -24,8 +24,8 @@ from aiokafka.errors import MessageSizeTooLargeError, RecordTooLargeError
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from verdictflow.domain.topics import dlq
-from verdictflow.kafka import KAFKA_MAX_MESSAGE_BYTES, EventPublisher
-from verdictflow.keys import KeyStore
+from verdictflow.platform.kafka import KAFKA_MAX_MESSAGE_BYTES, EventPublisher
+from verdictflow.platform.keys import KeyStore
 
 SEALED_HEADER = "dlq-sealed-key-id"
 KIND_HEADER = "dlq-kind"  # "copy" (the original bytes, maybe sealed) or "reference"

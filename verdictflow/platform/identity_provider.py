@@ -17,8 +17,8 @@ from typing import Any, Literal, get_args
 import jwt
 from jwt.algorithms import OKPAlgorithm
 
-from verdictflow.keys import KeyStore
-from verdictflow.settings import Settings
+from verdictflow.platform.keys import KeyStore
+from verdictflow.platform.settings import Settings
 
 DEV_ISSUER = "verdictflow-dev"  # the default of settings.oidc_issuer; refused in production
 ALGORITHM = "EdDSA"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from verdictflow.domain.eligibility_policy import EligibilityPolicy, load_policy
 from verdictflow.domain.partnerships import Partnerships, load_partnerships
-from verdictflow.domain.policy import EligibilityPolicy, load_policy
-from verdictflow.settings import Settings
+from verdictflow.platform.settings import Settings
 
 
 @dataclass(frozen=True)

@@ -22,8 +22,8 @@ from temporalio.api.common.v1 import Payload
 from temporalio.converter import PayloadCodec, SerializationContext, WithSerializationContext
 from temporalio.exceptions import ApplicationError
 
-from verdictflow.casekeys import CaseKeyDestroyed, CaseKeyUnknown
 from verdictflow.domain.identity import case_of_workflow
+from verdictflow.platform.casekeys import CaseKeyDestroyed, CaseKeyUnknown
 
 ENCODING = b"binary/encrypted"
 KEY_ID = "encryption-key-id"

@@ -32,10 +32,10 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
 from verdictflow.domain.identity import has_cpr_shaped
-from verdictflow.readmodel import AuditEntry, engine_for, utcnow
+from verdictflow.platform.readmodel import AuditEntry, engine_for, utcnow
 
 if TYPE_CHECKING:
-    from verdictflow.settings import Settings
+    from verdictflow.platform.settings import Settings
 
 # -- the actions that are audited (callers use these names, auditors filter on them) ----
 DISCLOSURE_READ = "disclosure.read"
@@ -192,6 +192,18 @@ def append(engine: Engine, *, actor: str, action: str, org_id: str | None = None
     raise AssertionError("unreachable")
 
 
+def record_audit(url: str, *, actor: str, action: str, org_id: str | None = None,
+                 case_id: str | None = None, task_id: str | None = None,
+                 detail: str | None = None, once: bool = False) -> AuditEntry:
+    """Append to the hash-chained audit log of the database at ``url``.
+
+    ``action`` is one of this module's names; ``once=True`` makes the entry idempotent on
+    (action, task_id, detail).
+    """
+    return append(engine_for(url), actor=actor, action=action, org_id=org_id,
+                  case_id=case_id, task_id=task_id, detail=detail, once=once)
+
+
 def _append_once(engine: Engine, once: bool, **fields: Any) -> AuditEntry:
     with engine.connect() as conn:
         _lock_chain(conn)
@@ -283,7 +295,7 @@ def head(url: str) -> tuple[int, str]:
     return (last.seq, last.entry_hash) if last else (0, GENESIS)
 
 
-# -- CLI bodies (wired in verdictflow/cli.py as `verdictflow audit verify|head`) ----------
+# -- CLI bodies (wired in verdictflow/cli/main.py as `verdictflow audit verify|head`) ----------
 def audit_verify_command(settings: Settings, expected_head: str | None = None,
                          out: TextIO = sys.stdout) -> int:
     result = verify_chain(settings.database_url, expected_head)

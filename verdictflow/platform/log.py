@@ -15,7 +15,7 @@ string, tracebacks included (rendered to text first, then scrubbed):
   ``sensitive(...)`` for the event being handled) become ``[redacted]``.
 
 After rendering, repeated warnings and errors are collapsed into one summary line
-(``verdictflow.log_collapse``: an outage retries the same failure thousands of times), and
+(``verdictflow.platform.log_collapse``: an outage retries the same failure thousands of times), and
 a service's file rotates by size.
 """
 
@@ -39,10 +39,10 @@ from typing import IO, TYPE_CHECKING, Any
 import structlog
 
 from verdictflow.domain.identity import mask_cpr_shaped
-from verdictflow.log_collapse import CollapsingHandler
+from verdictflow.platform.log_collapse import CollapsingHandler
 
 if TYPE_CHECKING:
-    from verdictflow.settings import Settings
+    from verdictflow.platform.settings import Settings
 
 REDACTED = "[redacted]"
 CPR_REDACTED = "[cpr-redacted]"
@@ -204,7 +204,7 @@ def configure(service: str, level: str = "INFO", log_file: Path | None = None, *
 
     ``log_file`` rotates at ``max_bytes`` keeping ``backups`` old files (0: never).
     Repeated warnings and errors within ``repeat_window_s`` are counted, not written
-    (see ``verdictflow.log_collapse``; 0 writes every line).
+    (see ``verdictflow.platform.log_collapse``; 0 writes every line).
     """
     global _service
     _service = service

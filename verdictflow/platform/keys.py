@@ -31,10 +31,10 @@ from cryptography.hazmat.primitives.serialization import (
     load_pem_private_key,
 )
 
-from verdictflow.casekeys import CaseKeyStore
+from verdictflow.platform.casekeys import CaseKeyStore
 
 if TYPE_CHECKING:
-    from verdictflow.settings import Settings
+    from verdictflow.platform.settings import Settings
 
 # The shape of the ids in verdictflow/config/partnerships.json and of key_id().
 ORG_ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
@@ -348,7 +348,7 @@ def provision_for_development(settings: Settings) -> list[str]:
     """
     if settings.environment == "production":
         return []
-    from verdictflow.reference import load_reference
+    from verdictflow.platform.reference import load_reference
 
     orgs = [o.id for o in load_reference(settings).partnerships.housing_organisations]
     return provision(keystore_for(settings), orgs)

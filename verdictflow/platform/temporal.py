@@ -7,9 +7,9 @@ import dataclasses
 import temporalio.converter
 from temporalio.client import Client
 
-from verdictflow.codec import EncryptionCodec
-from verdictflow.keys import KeyStore
-from verdictflow.settings import Settings
+from verdictflow.platform.codec import EncryptionCodec
+from verdictflow.platform.keys import KeyStore
+from verdictflow.platform.settings import Settings
 
 
 def data_converter(keys: KeyStore) -> temporalio.converter.DataConverter:

@@ -13,11 +13,11 @@ from sqlmodel import select
 from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.service import RPCError, RPCStatusCode
 
-from verdictflow.audit import CASE_PURGE, KEY_DESTROY
 from verdictflow.domain.identity import block_workflow_id
-from verdictflow.keys import KeyStore
-from verdictflow.readmodel import AuditEntry, Task, record_audit, session
-from verdictflow.settings import Settings
+from verdictflow.platform.audit import CASE_PURGE, KEY_DESTROY, record_audit
+from verdictflow.platform.keys import KeyStore
+from verdictflow.platform.readmodel import AuditEntry, Task, session
+from verdictflow.platform.settings import Settings
 
 
 class CaseStillOpen(Exception):

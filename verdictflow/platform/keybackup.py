@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from verdictflow.keyarchive import ArchiveError, ScryptCost, check_member, pack, unpack
+from verdictflow.platform.keyarchive import ArchiveError, ScryptCost, check_member, pack, unpack
 
 CASE_KEYS_DB = "case-keys.db"
 # SQLite's own side files (their content is in the backup copy) and half-written keys.
