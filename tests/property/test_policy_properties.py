@@ -25,13 +25,10 @@ from hypothesis import strategies as st
 
 import verdictflow
 from tests.property.schemas import data_schema, from_contract
+from verdictflow.domain.eligibility_policy import load_policy
 from verdictflow.domain.geo import EARTH_RADIUS_M, haversine_m
 from verdictflow.domain.partnerships import load_partnerships
-from verdictflow.domain.policy import (
-    EligibilityDecision,
-    assess,
-    load_policy,
-)
+from verdictflow.domain.policy import EligibilityDecision, assess
 from verdictflow.domain.topics import VERDICT_REGISTERED
 from verdictflow.domain.verdict import (
     SENTENCE_KINDS,

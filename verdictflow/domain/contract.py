@@ -243,6 +243,8 @@ def parse_json(raw: bytes, max_bytes: int = MAX_EVENT_BYTES) -> Any:
         raise InvalidEvent(f"not JSON ({e.msg} at line {e.lineno}, column {e.colno})") from None
     except RecursionError:  # the depth check should make this unreachable; never let it out
         raise InvalidEvent(f"JSON nests deeper than {MAX_DEPTH} levels") from None
+    except InvalidEvent:  # raised by the hooks above: already the reason
+        raise
     except ValueError:  # an integer past Python's digit limit (4,300)
         raise InvalidEvent("not JSON for the contract: a number is too long") from None
     _no_lone_surrogates(parsed)
