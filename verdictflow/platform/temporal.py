@@ -3,9 +3,18 @@
 from __future__ import annotations
 
 import dataclasses
+import logging
+from functools import cache
 
 import temporalio.converter
 from temporalio.client import Client
+from temporalio.runtime import (
+    LogForwardingConfig,
+    LoggingConfig,
+    Runtime,
+    TelemetryConfig,
+    TelemetryFilter,
+)
 
 from verdictflow.platform.codec import EncryptionCodec
 from verdictflow.platform.keys import KeyStore
@@ -22,9 +31,22 @@ def data_converter(keys: KeyStore) -> temporalio.converter.DataConverter:
     )
 
 
+@cache
+def runtime() -> Runtime:
+    """The SDK's native core, its log lines forwarded into Python's logging.
+
+    By default the core writes its own coloured text to stderr, around the one redacting
+    JSON formatter every other line goes through (verdictflow.platform.log).
+    """
+    forwarding = LogForwardingConfig(logger=logging.getLogger("temporalio.core"))
+    return Runtime(telemetry=TelemetryConfig(logging=LoggingConfig(
+        filter=TelemetryFilter(core_level="WARN", other_level="ERROR"), forwarding=forwarding)))
+
+
 async def connect(settings: Settings, keys: KeyStore) -> Client:
     return await Client.connect(
         settings.temporal_address,
         namespace=settings.temporal_namespace,
         data_converter=data_converter(keys),
+        runtime=runtime(),
     )
