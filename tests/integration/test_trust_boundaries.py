@@ -253,6 +253,8 @@ async def test_a_forged_retraction_deletes_nothing(stack: Settings) -> None:
             "recipient_org": ORG, "reason": "verdict_overturned", "instruction": "delete"},
             time=datetime.now(UTC).isoformat(), idempotency_key=str(uuid.uuid4()))
         forged.append((ORG.encode(), encode(unsigned)))
+        # The gateway's consumer once retried a poison record for ever, like ingest's.
+        forged.append((ORG.encode(), b"[" * 30_000 + b"]" * 30_000))
         before = await positions(stack, HOUSING_DISCLOSURES)
         await produce(stack, HOUSING_DISCLOSURES, *forged)
         sent = await positions(stack, HOUSING_DISCLOSURES) - before
@@ -274,3 +276,4 @@ async def test_a_forged_retraction_deletes_nothing(stack: Settings) -> None:
     reasons = [headers_of(r)["dlq-reason"].decode() for r in letters]
     assert sum("does not verify" in r for r in reasons) == 2, reasons
     assert any("missing field" in r for r in reasons), reasons
+    assert any("deeper than 32 levels" in r for r in reasons), reasons
