@@ -96,8 +96,12 @@ def _wait_for(predicate, timeout: float = 15) -> None:  # noqa: ANN001
         time.sleep(0.05)
 
 
-def _pumps_running() -> int:
-    return sum(p.poll() is None for p in processes._pumps)
+def _pumps_running(settings: Settings) -> int:
+    """This test's pumps (their log lies in its state dir): a session's real stack, started
+    by other tests, runs its own pumps meanwhile."""
+    mine = str(settings.state_dir)
+    return sum(p.poll() is None and any(mine in str(a) for a in p.args)  # type: ignore[union-attr]
+               for p in processes._pumps)
 
 
 def test_captured_output_rotates_and_the_pid_is_the_program(settings: Settings) -> None:
@@ -116,7 +120,7 @@ def test_captured_output_rotates_and_the_pid_is_the_program(settings: Settings) 
 
     assert processes.stop("chatty", settings, timeout=5)
     assert not processes._alive(pid)
-    _wait_for(lambda: _pumps_running() == 0)  # the pump ends with its program
+    _wait_for(lambda: _pumps_running(settings) == 0)  # the pump ends with its program
 
 
 def test_sigkill_by_pid_kills_the_program_and_its_pump_ends(settings: Settings) -> None:
@@ -125,13 +129,13 @@ def test_sigkill_by_pid_kills_the_program_and_its_pump_ends(settings: Settings) 
     _wait_for(lambda: path.is_file() and path.read_text().endswith("\ndone\n"))
     os.kill(pid, signal.SIGKILL)
     _wait_for(lambda: not processes.is_running("chatty", settings))
-    _wait_for(lambda: _pumps_running() == 0)
+    _wait_for(lambda: _pumps_running(settings) == 0)
 
 
 def test_log_tail_shows_the_latest_run_and_crash_output(settings: Settings) -> None:
     crash = "import sys; print('first words', flush=True); sys.exit('config missing')"
     processes.start("svc", [sys.executable, "-c", "print('old run')"], settings=settings)
-    _wait_for(lambda: not processes.is_running("svc", settings) and _pumps_running() == 0)
+    _wait_for(lambda: not processes.is_running("svc", settings) and _pumps_running(settings) == 0)
     processes.start("svc", [sys.executable, "-c", crash], settings=settings)
-    _wait_for(lambda: not processes.is_running("svc", settings) and _pumps_running() == 0)
+    _wait_for(lambda: not processes.is_running("svc", settings) and _pumps_running(settings) == 0)
     assert processes.log_tail("svc", settings).splitlines() == ["first words", "config missing"]

@@ -252,7 +252,9 @@ def configure(service: str, level: str = "INFO", log_file: Path | None = None, *
         ],
         wrapper_class=structlog.stdlib.BoundLogger,
         logger_factory=structlog.stdlib.LoggerFactory(),
-        cache_logger_on_first_use=True,
+        # Not cached: configure() may run again in one process (the tests do), and a cached
+        # logger would keep writing through the pipeline it was first used with.
+        cache_logger_on_first_use=False,
     )
 
 
