@@ -11,7 +11,7 @@ STAMP   := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1
 
 export VF_STATE_DIR ?= $(CURDIR)/.state
 
-.PHONY: install jars up down status demo services lint test unit chaos clean
+.PHONY: install jars up down status demo services lint typecheck test unit chaos clean
 
 install: $(STAMP)
 
@@ -43,6 +43,10 @@ demo: services
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports --no-cache
+
+# mypy strict over the packages named in pyproject.toml ([tool.mypy] files).
+typecheck: install
+	$(VENV)/bin/mypy
 
 test: jars lint
 	$(PY) -m pytest -ra

@@ -19,6 +19,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, TypeAlias
 
 import structlog
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -31,6 +32,8 @@ from verdictflow.platform.settings import Settings
 log = structlog.get_logger(__name__)
 
 NAME = "kafka"
+# aiokafka's describe_cluster (cluster_id, controller_id, brokers) and our topics.
+ClusterInfo: TypeAlias = dict[str, Any]
 HOST = "127.0.0.1"
 POM = Path(__file__).resolve().parent / "kafka" / "pom.xml"
 PARTITIONS = 3
@@ -209,7 +212,7 @@ def _format_storage(settings: Settings, config: Path) -> None:
     log.info("kafka.storage.formatted", data=str(data_dir(settings)))
 
 
-async def _describe(settings: Settings, timeout: float = 5.0) -> dict:
+async def _describe(settings: Settings, timeout: float = 5.0) -> ClusterInfo:
     admin = AIOKafkaAdminClient(
         bootstrap_servers=settings.kafka_bootstrap, request_timeout_ms=int(timeout * 1000)
     )
@@ -234,7 +237,7 @@ def _quiet_aiokafka() -> Iterator[None]:
         logger.setLevel(level)
 
 
-def describe(settings: Settings, timeout: float = 5.0) -> dict | None:
+def describe(settings: Settings, timeout: float = 5.0) -> ClusterInfo | None:
     """Cluster id, brokers and (non-internal) topics, or None if Kafka does not answer."""
     try:
         with _quiet_aiokafka():
@@ -256,7 +259,7 @@ def _fail(msg: str, settings: Settings) -> KafkaError:
                       f"{processes.log_tail(NAME, settings, 30)}")
 
 
-def health(settings: Settings, timeout: float = 5.0) -> dict | None:
+def health(settings: Settings, timeout: float = 5.0) -> ClusterInfo | None:
     """Like ``describe``, but None unless the broker is up and, if managed, is ours.
 
     The cluster id check keeps a foreign broker that holds the port from passing as ours.
@@ -272,7 +275,7 @@ def health(settings: Settings, timeout: float = 5.0) -> dict | None:
     return info
 
 
-def wait_healthy(settings: Settings, timeout: float = START_TIMEOUT) -> dict:
+def wait_healthy(settings: Settings, timeout: float = START_TIMEOUT) -> ClusterInfo:
     """Block until the broker is healthy (see ``health``); raise KafkaError on timeout."""
     deadline = time.monotonic() + timeout
     while (info := health(settings, timeout=3.0)) is None:
@@ -285,7 +288,7 @@ def wait_healthy(settings: Settings, timeout: float = START_TIMEOUT) -> dict:
     return info
 
 
-def start(settings: Settings, timeout: float = START_TIMEOUT) -> dict:
+def start(settings: Settings, timeout: float = START_TIMEOUT) -> ClusterInfo:
     """Start the local broker (idempotent) and wait until it is healthy.
 
     With ``settings.manage_kafka`` False only waits for the external broker.
@@ -322,7 +325,9 @@ async def _ensure_topics(settings: Settings) -> list[str]:
             new = [NewTopic(t, num_partitions=PARTITIONS, replication_factor=1,
                             topic_configs=TOPIC_CONFIGS.get(t, {})) for t in missing]
             response = await admin.create_topics(new)
-            for topic, code, *rest in response.topic_errors:
+            # aiokafka annotates create_topics as returning the base Response; every
+            # CreateTopicsResponse version it may return has topic_errors.
+            for topic, code, *rest in response.topic_errors:  # type: ignore[attr-defined]
                 err = for_code(code) if code else None
                 if err and err is not TopicAlreadyExistsError:
                     raise KafkaError(f"creating topic {topic} failed: {err.__name__} {rest}")

@@ -63,7 +63,7 @@ def up(settings: Settings | None = None) -> None:
     with ThreadPoolExecutor(max_workers=2) as pool:
         temporal_f = pool.submit(_step, "temporal", lambda: temporal.start(s))
         kafka_f = pool.submit(_step, "kafka", lambda: kafka.start(s))
-        errors = [f.exception() for f in (temporal_f, kafka_f) if f.exception()]
+        errors = [e for f in (temporal_f, kafka_f) if (e := f.exception()) is not None]
     if errors:
         raise errors[0]
 

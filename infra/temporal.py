@@ -13,8 +13,10 @@ import sys
 import time
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import structlog
+from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import (
     AddSearchAttributesRequest,
     ListSearchAttributesRequest,
@@ -72,7 +74,7 @@ def _argv(settings: Settings) -> list[str]:
     return argv
 
 
-def _cli_type(key: SearchAttributeKey) -> str:
+def _cli_type(key: SearchAttributeKey[Any]) -> str:
     # KEYWORD_LIST -> KeywordList: the CLI's spelling of the index types.
     return "".join(w.capitalize() for w in key.indexed_value_type.name.split("_"))
 
@@ -156,7 +158,7 @@ async def register_search_attributes(client: Client, namespace: str) -> list[str
     Idempotent; returns the names added. Raises TemporalError if one exists with a
     different type.
     """
-    wanted = {k.name: int(k.indexed_value_type) for k in SEARCH_ATTRIBUTES}
+    wanted = {k.name: IndexedValueType.ValueType(k.indexed_value_type) for k in SEARCH_ATTRIBUTES}
     try:
         existing = dict((await client.operator_service.list_search_attributes(
             ListSearchAttributesRequest(namespace=namespace))).custom_attributes)

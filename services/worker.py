@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from temporalio.client import Client
 from temporalio.worker import Worker
 
@@ -16,7 +19,7 @@ from workflows.reentry.workflow import ReentryBlockWorkflow
 WORKFLOWS = [VerdictCaseWorkflow, ReentryBlockWorkflow]
 
 
-def activities_of(deps: Deps) -> list:
+def activities_of(deps: Deps) -> list[Callable[..., Any]]:
     book = CaseBookActivities(deps)
     disclosure = DisclosureActivities(deps)
     reentry = ReentryActivities(deps)

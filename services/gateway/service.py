@@ -17,8 +17,6 @@ import json
 from datetime import UTC
 from typing import Any
 
-from aiokafka import ConsumerRecord
-
 from services.gateway import inbox
 from verdictflow.domain.cloudevents import cloud_event
 from verdictflow.domain.contract import InvalidEvent, validate_event
@@ -41,6 +39,7 @@ from verdictflow.platform.delivery import Poison, consume
 from verdictflow.platform.kafka import (
     KAFKA_MAX_MESSAGE_BYTES,
     EventPublisher,
+    Record,
     consumer,
     start_when_reachable,
 )
@@ -76,7 +75,7 @@ class HousingGateway:
     async def run(self) -> None:
         await consume(self.consumer, self.handle, self.dead_letter, log, max_records=100)
 
-    async def handle(self, record: ConsumerRecord) -> None:
+    async def handle(self, record: Record) -> None:
         if record.key != self.org_id.encode():
             return  # another organisation's record
         try:
@@ -92,7 +91,7 @@ class HousingGateway:
         else:
             await self._retract(event)
 
-    async def dead_letter(self, record: ConsumerRecord, reason: str) -> None:
+    async def dead_letter(self, record: Record, reason: str) -> None:
         await self.dead_letters(record, reason)
         self.refused += 1
         log.warning("disclosure_refused", org=self.org_id, offset=record.offset, reason=reason)

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from aiokafka import ConsumerRecord
 from temporalio.client import Client, WorkflowQueryFailedError
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
@@ -43,7 +42,7 @@ from verdictflow.domain.topics import (
 )
 from verdictflow.platform.deadletter import DeadLetters, seal_dead_letter
 from verdictflow.platform.delivery import Poison, consume
-from verdictflow.platform.kafka import EventPublisher, consumer, start_when_reachable
+from verdictflow.platform.kafka import EventPublisher, Record, consumer, start_when_reachable
 from verdictflow.platform.keys import InvalidKeyId, KeyStore, MissingKey
 from verdictflow.platform.log import bind_case, get_logger, sensitive
 from verdictflow.platform.reference import load_reference
@@ -82,14 +81,14 @@ class IngestService:
     async def run(self) -> None:
         await consume(self.consumer, self.handle, self.dead_letter, log, max_records=200)
 
-    async def handle(self, record: ConsumerRecord) -> None:
+    async def handle(self, record: Record) -> None:
         if record.topic == POLICE_VERDICTS:
             await self._police_event(record)
         else:
             await self._receipt(record)
         self.handled += 1
 
-    async def dead_letter(self, record: ConsumerRecord, reason: str) -> None:
+    async def dead_letter(self, record: Record, reason: str) -> None:
         writer = self.police_dead_letters if record.topic == POLICE_VERDICTS \
             else self.dead_letters
         await writer(record, reason)
@@ -97,7 +96,7 @@ class IngestService:
         log.warning("dead_lettered", topic=record.topic, partition=record.partition,
                     offset=record.offset, reason=reason)
 
-    async def _police_event(self, record: ConsumerRecord) -> None:
+    async def _police_event(self, record: Record) -> None:
         envelope = _validate(record, POLICE_TYPES)
         action = route_police_event(envelope, self.pseudonym_key)
         person_ref = action.case.person_ref if isinstance(action, StartCase) else None
@@ -105,7 +104,7 @@ class IngestService:
         with sensitive(*_personal_strings(envelope["data"])), bind_case(action.case_id, person_ref):
             await self._send(action)
 
-    async def _receipt(self, record: ConsumerRecord) -> None:
+    async def _receipt(self, record: Record) -> None:
         try:
             receipt = route_receipt(_validate(record, (DISCLOSURE_RECEIVED,)), record.key)
         except Unroutable as exc:
@@ -176,7 +175,7 @@ class IngestService:
             log.info("receipt_signalled", case_id=action.case_id, org=action.org_id)
 
 
-def _validate(record: ConsumerRecord, types: tuple[str, ...]) -> dict[str, Any]:
+def _validate(record: Record, types: tuple[str, ...]) -> dict[str, Any]:
     try:
         return validate_event(record.value or b"", types)
     except InvalidEvent as exc:

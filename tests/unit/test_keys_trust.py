@@ -17,6 +17,7 @@ import pytest
 from verdictflow.platform.keys import (
     FileKeyStore,
     InvalidKeyId,
+    KeyStoreError,
     MissingKey,
     UnsafeKeyPath,
     provision,
@@ -166,6 +167,21 @@ def test_a_symlinked_key_file_or_orgs_folder_is_refused(world: tuple[FileKeyStor
     orgs.symlink_to(root / "outside" / "orgs", target_is_directory=True)
     with pytest.raises(UnsafeKeyPath):
         store.org_decryption_keys("bbs")
+
+
+def test_a_key_file_holding_the_other_kind_of_key_is_refused(
+        world: tuple[FileKeyStore, Path]) -> None:
+    store, _ = world
+    org_dir = store.dir / "orgs" / "bbs"
+    signing = (org_dir / "signing.pem").read_bytes()
+    (org_dir / "encryption.pem.retired-abc123").write_bytes(signing)
+    with pytest.raises(KeyStoreError, match="encryption key file holds another kind"):
+        store.org_decryption_keys("bbs")
+    assert len(store.org_verification_keys("bbs")) == 1  # the signing keys still read
+
+    (org_dir / "encryption.pem").write_bytes(signing)
+    with pytest.raises(KeyStoreError, match="tampered"):
+        store.org_keys("bbs")
 
 
 def test_a_store_reached_through_a_symlink_still_works(tmp_path: Path) -> None:

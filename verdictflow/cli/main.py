@@ -8,11 +8,14 @@ import logging
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from verdictflow.platform.settings import get_settings
+
+if TYPE_CHECKING:  # imported where used: a command loads only what it needs
+    from verdictflow.platform.keys import FileKeyStore
 
 app = typer.Typer(help="verdictflow: durable, private follow-up of verdicts "
                        "(Almenboligloven § 63 d).",
@@ -39,7 +42,7 @@ dlq_app = typer.Typer(help="Dead letters: what was refused and why; replay once 
 app.add_typer(dlq_app, name="dlq")
 
 
-def _keys():  # noqa: ANN202
+def _keys() -> FileKeyStore:
     from verdictflow.platform.keys import keystore_for
 
     return keystore_for(get_settings())
@@ -447,7 +450,7 @@ def keys_restore(
         print(f"  {len(again)} case(s) purged after this backup was made: purged again")
 
 
-def _known_org(keys, org: str) -> None:  # noqa: ANN001 - a FileKeyStore
+def _known_org(keys: FileKeyStore, org: str) -> None:
     """Rotation creates keys: only for an organisation that has some or is in the reference."""
     from verdictflow.platform.keys import InvalidKeyId, MissingKey
     from verdictflow.platform.reference import load_reference

@@ -24,7 +24,7 @@ import importlib
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
@@ -38,6 +38,7 @@ from sqlalchemy import Column, Constraint, Index, MetaData, Table, create_engine
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import NullPool
+from sqlalchemy.sql.schema import ColumnCollectionConstraint
 
 if TYPE_CHECKING:
     from verdictflow.platform.settings import Settings
@@ -62,7 +63,10 @@ def target_metadata(store: str) -> MetaData:
     for name in MODEL_MODULES[store]:
         importlib.import_module(name)  # defining a table registers it on the metadata
     module, name = _METADATA[store]
-    return getattr(importlib.import_module(module), name)
+    metadata = getattr(importlib.import_module(module), name)
+    if not isinstance(metadata, MetaData):
+        raise TypeError(f"{module}.{name} is not the store's MetaData")
+    return metadata
 
 
 def database_url(settings: Settings, store: str = "readmodel") -> str:
@@ -86,6 +90,8 @@ def run_env(store: str) -> None:
     from alembic import context
 
     url = context.config.get_main_option("sqlalchemy.url")
+    if url is None:  # config() always sets it
+        raise RuntimeError("the migration configuration names no database")
     # Batch mode always: SQLite needs it to alter a table (it copies the table), and on
     # PostgreSQL the same script emits plain ALTERs, so one revision serves both.
     opts: dict[str, Any] = {"target_metadata": target_metadata(store), "render_as_batch": True,
@@ -104,10 +110,13 @@ def run_env(store: str) -> None:
 def _render_item(kind: str, obj: Any, _autogen_context: Any) -> str | bool:
     """Write sqlmodel's column types as the plain SQLAlchemy types they are stored as: a
     revision imports nothing from the models, which move on while it must not."""
+    from sqlalchemy import String
     from sqlmodel.sql.sqltypes import AutoString, UTCDateTime
 
     if kind == "type" and isinstance(obj, AutoString):
-        return f"sa.String(length={obj.impl.length})" if obj.impl.length else "sa.String()"
+        impl = obj.impl_instance
+        length = impl.length if isinstance(impl, String) else None  # AutoString is a String
+        return f"sa.String(length={length})" if length else "sa.String()"
     if kind == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"
     return False  # alembic's own rendering
@@ -116,8 +125,9 @@ def _render_item(kind: str, obj: Any, _autogen_context: Any) -> str | bool:
 @contextmanager
 def _connect(url: str) -> Iterator[Connection]:
     sqlite = url.startswith("sqlite")
-    if sqlite and make_url(url).database not in (None, "", ":memory:"):
-        Path(make_url(url).database).parent.mkdir(parents=True, exist_ok=True)
+    database = make_url(url).database if sqlite else None
+    if database and database != ":memory:":
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
     # Other processes may hold the SQLite file: wait for its lock as engine_for does.
     engine = create_engine(url, poolclass=NullPool,
                            connect_args={"timeout": 30} if sqlite else {})
@@ -196,7 +206,7 @@ def stamp_if_unversioned(settings: Settings, store: str = "readmodel") -> str | 
     return revision
 
 
-def _shape(conn: Connection) -> dict[str, tuple[frozenset[str], frozenset[str]]]:
+def _shape(conn: Connection) -> dict[str, tuple[frozenset[str], frozenset[str | None]]]:
     """Tables with their column and index names: what create_all decides, in any dialect."""
     insp = inspect(conn)
     return {
@@ -253,13 +263,17 @@ def _describe(diff: Any) -> str:
                                 if isinstance(x, (Table, Column, Index, Constraint)))
 
 
-def _label(obj: Table | Column | Index | Constraint) -> str:
+def _label(obj: Table | Column[Any] | Index | Constraint) -> str:
     if isinstance(obj, Table):
         return obj.name
     if isinstance(obj, Column):
         return f"{obj.table.name}.{obj.name}"
-    columns = ", ".join(c.name for c in obj.columns)
-    return f"{obj.name or type(obj).__name__} on {obj.table.name}({columns})"
+    # Every constraint autogenerate compares (unique, foreign key, check) names its columns.
+    names: Iterable[Column[Any]] = (
+        obj.columns if isinstance(obj, Index | ColumnCollectionConstraint) else [])
+    columns = ", ".join(c.name for c in names)
+    table = obj.table.name if obj.table is not None else "?"
+    return f"{obj.name or type(obj).__name__} on {table}({columns})"
 
 
 def revision(message: str, store: str = "readmodel", autogenerate: bool = True) -> None:

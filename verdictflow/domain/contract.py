@@ -125,10 +125,12 @@ def _describe(err: ValidationError, prefix: str) -> str:
     where = _path(prefix, err.absolute_path)
     rule, expected = err.validator, err.validator_value
     instance = err.instance if isinstance(err.instance, dict) else {}
-    if rule == "required":
+    # The keyword's value has the JSON type the metaschema gives it (check_schema ran);
+    # the isinstance checks narrow it, and jsonschema's "unset" sentinel, for the checker.
+    if rule == "required" and isinstance(expected, list):
         missing = [k for k in expected if k not in instance] or list(expected)
         return f'missing field "{_path(prefix, [*err.absolute_path, missing[0]])}"'
-    if rule == "dependentRequired":
+    if rule == "dependentRequired" and isinstance(expected, dict):
         for key, deps in expected.items():
             lacking = [d for d in deps if key in instance and d not in instance]
             if lacking:
@@ -138,10 +140,10 @@ def _describe(err: ValidationError, prefix: str) -> str:
                 )
     if rule == "type":
         kinds = expected if isinstance(expected, list) else [expected]
-        return f"{where} must be of type {' or '.join(kinds)}"
+        return f"{where} must be of type {' or '.join(str(k) for k in kinds)}"
     if rule == "const":
         return f"{where} must be {json.dumps(expected)}"
-    if rule == "enum":
+    if rule == "enum" and isinstance(expected, list):
         return f"{where} must be one of: {', '.join(str(e) for e in expected)}"
     if rule == "pattern":
         return f"{where} does not match {expected}"

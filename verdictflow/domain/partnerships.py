@@ -13,6 +13,7 @@ import json
 import re
 import unicodedata
 from dataclasses import asdict, dataclass
+from functools import cached_property
 from typing import Any
 
 from verdictflow.domain.geo import Point, point_in_polygon
@@ -104,6 +105,36 @@ def _postcode(value: str) -> str:
 
 
 @dataclass(frozen=True)
+class _Index:
+    """The landscape's lookups by id, and departments by (street name, postcode)."""
+
+    district: dict[str, PoliceDistrict]
+    municipality: dict[str, Municipality]
+    partnership: dict[str, Partnership]
+    area: dict[str, Area]
+    org: dict[str, HousingOrganisation]
+    department: dict[str, Department]
+    street: dict[tuple[str, str], list[Department]]
+
+    @classmethod
+    def of(cls, ps: Partnerships) -> _Index:
+        departments = {d.id: d for o in ps.housing_organisations for d in o.departments}
+        street: dict[tuple[str, str], list[Department]] = {}
+        for dep in departments.values():
+            for line in dep.streets:
+                street.setdefault((street_name(line), _postcode(dep.postcode)), []).append(dep)
+        return cls(
+            district={d.id: d for d in ps.police_districts},
+            municipality={m.id: m for m in ps.municipalities},
+            partnership={p.id: p for p in ps.partnerships},
+            area={a.id: a for p in ps.partnerships for a in p.areas},
+            org={o.id: o for o in ps.housing_organisations},
+            department=departments,
+            street=street,
+        )
+
+
+@dataclass(frozen=True)
 class Partnerships:
     version: str
     police_districts: list[PoliceDistrict]
@@ -112,58 +143,48 @@ class Partnerships:
     housing_organisations: list[HousingOrganisation]
     note: str = ""
 
-    def __post_init__(self) -> None:
-        # Not a dataclass field: the index stays out of asdict() and Temporal payloads.
-        idx: dict[str, Any] = {
-            "district": {d.id: d for d in self.police_districts},
-            "municipality": {m.id: m for m in self.municipalities},
-            "partnership": {p.id: p for p in self.partnerships},
-            "area": {a.id: a for p in self.partnerships for a in p.areas},
-            "org": {o.id: o for o in self.housing_organisations},
-            "department": {d.id: d for o in self.housing_organisations for d in o.departments},
-            "street": {},
-        }
-        for dep in idx["department"].values():
-            for street in dep.streets:
-                key = (street_name(street), _postcode(dep.postcode))
-                idx["street"].setdefault(key, []).append(dep)
-        object.__setattr__(self, "_index", idx)
+    @cached_property
+    def _index(self) -> _Index:
+        # Not a dataclass field: the index stays out of asdict(), eq and Temporal payloads,
+        # and needs no write to a frozen instance (cached_property fills __dict__ directly).
+        return _Index.of(self)
 
     # Lookups by id: None when unknown, so callers decide what a miss means.
     def police_district(self, id: str) -> PoliceDistrict | None:
-        return self._index["district"].get(id)
+        return self._index.district.get(id)
 
     def municipality(self, id: str) -> Municipality | None:
-        return self._index["municipality"].get(id)
+        return self._index.municipality.get(id)
 
     def partnership(self, id: str) -> Partnership | None:
-        return self._index["partnership"].get(id)
+        return self._index.partnership.get(id)
 
     def area(self, id: str) -> Area | None:
-        return self._index["area"].get(id)
+        return self._index.area.get(id)
 
     def org(self, id: str) -> HousingOrganisation | None:
-        return self._index["org"].get(id)
+        return self._index.org.get(id)
 
     def department(self, id: str) -> Department | None:
-        return self._index["department"].get(id)
+        return self._index.department.get(id)
 
     def partnership_of_area(self, area_id: str) -> Partnership | None:
         area = self.area(area_id)
         return self.partnership(area.partnership_id) if area else None
 
     def areas(self) -> list[Area]:
-        return list(self._index["area"].values())
+        return list(self._index.area.values())
 
     def departments(self) -> list[Department]:
-        return list(self._index["department"].values())
+        return list(self._index.department.values())
 
     def departments_in_area(self, area_id: str) -> list[Department]:
         return [d for d in self.departments() if d.area_id == area_id]
 
     def find_department_by_address(self, address: Address) -> Department | None:
         """The department whose street list holds the address's street, in the same postcode."""
-        hits = self._index["street"].get((street_name(address.street), _postcode(address.postcode)))
+        key = (street_name(address.street), _postcode(address.postcode))
+        hits = self._index.street.get(key)
         return hits[0] if hits else None
 
     def area_of(self, point: Point) -> Area | None:
@@ -171,6 +192,10 @@ class Partnerships:
             if point_in_polygon(point, area.polygon):
                 return area
         return None
+
+    def _partnership_id_of_area(self, area_id: str) -> str | None:
+        area = self.area(area_id)
+        return area.partnership_id if area else None
 
     def to_json_dict(self) -> dict[str, Any]:
         """Everything a partner may see about the landscape (no personal data in here)."""
@@ -182,9 +207,9 @@ class Partnerships:
                 {
                     "id": p.id,
                     "name": p.name,
-                    "police_district": asdict(self._index["district"][p.police_district]),
+                    "police_district": asdict(self._index.district[p.police_district]),
                     "municipalities": [
-                        asdict(self._index["municipality"][m]) for m in p.municipality_ids
+                        asdict(self._index.municipality[m]) for m in p.municipality_ids
                     ],
                     "areas": [asdict(a) for a in p.areas],
                     "housing_organisations": [
@@ -194,11 +219,10 @@ class Partnerships:
                             "departments": [
                                 asdict(d)
                                 for d in o.departments
-                                if self.area(d.area_id)
-                                and self.area(d.area_id).partnership_id == p.id
+                                if self._partnership_id_of_area(d.area_id) == p.id
                             ],
                         }
-                        for o in (self._index["org"][i] for i in p.housing_org_ids)
+                        for o in (self._index.org[i] for i in p.housing_org_ids)
                     ],
                     "note": p.note,
                 }
@@ -247,9 +271,14 @@ def reference_problems(ps: Partnerships) -> list[str]:
                 out.append(f"area {a.id!r}: a polygon needs at least 3 points")
     for d in ps.departments():
         area = ps.area(d.area_id)
+        partnership = ps.partnership(area.partnership_id) if area else None
         if area is None:
             out.append(f"department {d.id!r}: unknown area {d.area_id!r}")
-        elif d.housing_org_id not in ps.partnership(area.partnership_id).housing_org_ids:
+        elif partnership is None:
+            # An area's partnership is the one it was loaded under; only a hand-built
+            # landscape can miss it.
+            out.append(f"area {area.id!r}: unknown partnership {area.partnership_id!r}")
+        elif d.housing_org_id not in partnership.housing_org_ids:
             out.append(
                 f"department {d.id!r}: its organisation is not in "
                 f"partnership {area.partnership_id!r}"

@@ -99,7 +99,7 @@ def offence(v: Verdict, p: EligibilityPolicy) -> tuple[RuleOutcome, list[str]]:
     for o in v.offences:
         law, ref = normalise_law(o.law, p.law_aliases), parse_section(o.section)
         match = next((q for q in p.qualifying_offences if q.matches(law, ref)), None)
-        if match:
+        if match and ref:  # a match implies a parsed section; says so to the type checker
             hits.append(f"{describe(law, ref)} ({match.label.lower()})")
             qualifying.append(
                 f"{law} § {ref.section}" + (f", stk. {match.stk}" if match.stk else "")

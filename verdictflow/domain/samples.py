@@ -134,7 +134,9 @@ def _build(ps: Partnerships, spec: Spec, n: int, today: date) -> SampleVerdict:
         events.append(
             _event(spec.key, i, _CHANGE_TYPES[kind], spec.district, on, verdict_id, change)
         )
-    area = ps.area(ps.department(spec.department_id).area_id) if spec.department_id else None
+    # _address has refused an unknown department already.
+    dep = ps.department(spec.department_id) if spec.department_id else None
+    area = ps.area(dep.area_id) if dep else None
     return SampleVerdict(
         key=spec.key,
         title=spec.title,

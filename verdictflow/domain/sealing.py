@@ -104,6 +104,14 @@ def sealed_digest(sealed: dict[str, str]) -> str:
     return hashlib.sha256(_canonical(sealed)).hexdigest()
 
 
+def _json_object(plaintext: bytes) -> dict[str, Any]:
+    # Authenticated, so ours; but only objects are ever sealed, and the caller indexes it.
+    opened = json.loads(plaintext)
+    if not isinstance(opened, dict):
+        raise SealError("the opened content is not a JSON object")
+    return opened
+
+
 def _canonical(obj: Any) -> bytes:
     return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
@@ -195,7 +203,7 @@ def open_disclosure(
         )
     except InvalidTag as exc:
         raise SealError("decryption failed: wrong key, or the ciphertext was altered") from exc
-    return json.loads(plaintext)
+    return _json_object(plaintext)
 
 
 # -- instructions: what the platform tells a gateway to do (today: delete a disclosure) ---
@@ -267,4 +275,4 @@ def open_case_layer(layer: dict[str, str], case_id: str, case_key: bytes) -> dic
             kid.encode())
     except (InvalidTag, KeyError) as exc:
         raise SealError("the personal part does not open with the case key") from exc
-    return json.loads(plain)
+    return _json_object(plain)

@@ -19,12 +19,11 @@ import json
 import os
 from collections.abc import Callable
 
-from aiokafka import ConsumerRecord
 from aiokafka.errors import MessageSizeTooLargeError, RecordTooLargeError
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from verdictflow.domain.topics import dlq
-from verdictflow.platform.kafka import KAFKA_MAX_MESSAGE_BYTES, EventPublisher
+from verdictflow.platform.kafka import KAFKA_MAX_MESSAGE_BYTES, EventPublisher, Record
 from verdictflow.platform.keys import KeyStore
 
 SEALED_HEADER = "dlq-sealed-key-id"
@@ -51,7 +50,7 @@ def open_dead_letter(value: bytes, headers: dict[str, bytes], keys: KeyStore) ->
     return AESGCM(all_keys[kid.decode()]).decrypt(value[:12], value[12:], b"dead-letter")
 
 
-def origin_headers(record: ConsumerRecord, reason: str) -> Headers:
+def origin_headers(record: Record, reason: str) -> Headers:
     return [
         ("dlq-reason", reason.encode()),
         ("dlq-original-topic", record.topic.encode()),
@@ -60,7 +59,7 @@ def origin_headers(record: ConsumerRecord, reason: str) -> Headers:
     ]
 
 
-def reference_to(record: ConsumerRecord, reason: str) -> tuple[bytes, Headers]:
+def reference_to(record: Record, reason: str) -> tuple[bytes, Headers]:
     """A small record that says where the original is and how to know it when found."""
     value = record.value or b""
     original = {
@@ -88,7 +87,7 @@ class DeadLetters:
         self.copies = 0
         self.references = 0
 
-    async def __call__(self, record: ConsumerRecord, reason: str) -> None:
+    async def __call__(self, record: Record, reason: str) -> None:
         value = record.value or b""
         headers = [*(record.headers or []), *origin_headers(record, reason),
                    (KIND_HEADER, b"copy")]

@@ -23,13 +23,15 @@ import sqlite3
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, ConsumerRecord
+from aiokafka import AIOKafkaConsumer
 from aiokafka.errors import KafkaError, KafkaTimeoutError
 from sqlalchemy.exc import OperationalError
 from temporalio.service import RPCError, RPCStatusCode
 
-Handler = Callable[[ConsumerRecord], Awaitable[None]]
-DeadLetter = Callable[[ConsumerRecord, str], Awaitable[None]]
+from verdictflow.platform.kafka import Record
+
+Handler = Callable[[Record], Awaitable[None]]
+DeadLetter = Callable[[Record, str], Awaitable[None]]
 
 ATTEMPTS = 3  # for failures that are neither poison nor infrastructure: a bug or bad data
 MAX_BACKOFF_S = 30.0
@@ -69,11 +71,11 @@ class Backoff:
         return waited
 
 
-def _where(record: ConsumerRecord) -> dict[str, Any]:
+def _where(record: Record) -> dict[str, Any]:
     return {"topic": record.topic, "partition": record.partition, "offset": record.offset}
 
 
-async def deliver(record: ConsumerRecord, handle: Handler, dead_letter: DeadLetter, log: Any,
+async def deliver(record: Record, handle: Handler, dead_letter: DeadLetter, log: Any,
                   *, attempts: int = ATTEMPTS) -> bool:
     """Applies one record or dead-letters it; True if it was applied."""
     failures = 0
@@ -104,7 +106,7 @@ async def deliver(record: ConsumerRecord, handle: Handler, dead_letter: DeadLett
         return False
 
 
-async def _until_dead_lettered(record: ConsumerRecord, reason: str, dead_letter: DeadLetter,
+async def _until_dead_lettered(record: Record, reason: str, dead_letter: DeadLetter,
                                log: Any) -> None:
     # Only the infrastructure can stop a dead letter (an oversized one becomes a
     # reference): wait for it rather than lose the record.

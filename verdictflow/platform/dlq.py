@@ -13,13 +13,13 @@ import hashlib
 import json
 from dataclasses import dataclass
 
-from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
 from verdictflow.domain.topics import TOPICS, dlq
 from verdictflow.platform.audit import DLQ_REPLAY, record_audit
 from verdictflow.platform.deadletter import KIND_HEADER, open_dead_letter
-from verdictflow.platform.kafka import KAFKA_MAX_MESSAGE_BYTES, EventPublisher
+from verdictflow.platform.kafka import KAFKA_MAX_MESSAGE_BYTES, EventPublisher, Record
 from verdictflow.platform.keys import KeyStore
 from verdictflow.platform.settings import Settings
 
@@ -40,11 +40,11 @@ class DeadLetter:
     size: int
 
 
-def _headers(record: ConsumerRecord) -> dict[str, bytes]:
+def _headers(record: Record) -> dict[str, bytes]:
     return {k: v for k, v in (record.headers or [])}
 
 
-def describe(record: ConsumerRecord) -> DeadLetter:
+def describe(record: Record) -> DeadLetter:
     h = _headers(record)
     return DeadLetter(
         partition=record.partition, offset=record.offset,
@@ -62,7 +62,7 @@ def _consumer(settings: Settings) -> AIOKafkaConsumer:
                             fetch_max_bytes=2 * KAFKA_MAX_MESSAGE_BYTES)
 
 
-async def _read(consumer: AIOKafkaConsumer, tp: TopicPartition, offset: int) -> ConsumerRecord:
+async def _read(consumer: AIOKafkaConsumer, tp: TopicPartition, offset: int) -> Record:
     consumer.assign([tp])
     consumer.seek(tp, offset)
     batch = await consumer.getmany(tp, timeout_ms=5000, max_records=1)

@@ -11,9 +11,9 @@ What a consumer does with each record is ``verdictflow.platform.delivery``'s bus
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeAlias
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
 from aiokafka.errors import KafkaConnectionError
 
 from verdictflow.domain.cloudevents import encode
@@ -24,6 +24,8 @@ CONTENT_TYPE = ("content-type", b"application/cloudevents+json")
 # The largest record a producer sends: aiokafka's default, just under the broker's default
 # message.max.bytes. The contract's MAX_EVENT_BYTES stays far below it.
 KAFKA_MAX_MESSAGE_BYTES = 1024 * 1024
+# A record as our consumers get it: no deserialiser, so key and value are the raw bytes.
+Record: TypeAlias = ConsumerRecord[bytes, bytes]
 
 
 class EventPublisher:

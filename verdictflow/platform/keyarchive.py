@@ -17,6 +17,7 @@ import re
 import struct
 import unicodedata
 from dataclasses import dataclass
+from typing import Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -97,7 +98,7 @@ def unpack(archive: bytes, passphrase: str) -> dict[str, bytes]:
     return _members(body)
 
 
-def read_header(archive: bytes) -> tuple[bytes, dict]:
+def read_header(archive: bytes) -> tuple[bytes, dict[str, Any]]:
     """The authenticated prefix and the parsed header; checked only for shape here."""
     if not archive.startswith(MAGIC) or len(archive) < len(MAGIC) + 4:
         raise UnreadableArchive("not a verdictflow key backup")

@@ -16,12 +16,14 @@ import hashlib
 import os
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from threading import Lock
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 from cryptography.hazmat.primitives.serialization import (
     Encoding,
@@ -186,7 +188,9 @@ class FileKeyStore:
                 self._write_secret(path, secrets.token_bytes(size))
             return path.read_bytes()
 
-    def _private_pem(self, name: str, generate) -> bytes:  # noqa: ANN001 - a key factory
+    def _private_pem(
+        self, name: str, generate: Callable[[], X25519PrivateKey | Ed25519PrivateKey]
+    ) -> bytes:
         path = self._inside(self.dir / name)
         with self._lock:
             if not path.exists():
@@ -251,34 +255,47 @@ class FileKeyStore:
 
     def org_keys(self, org_id: str) -> OrgKeys:
         org_dir = self._org_dir(org_id)
-        enc, sig = (self._read_org_key(org_dir / f"{name}.pem", org_id, name)
-                    for name in ("encryption", "signing"))
-        assert isinstance(enc, X25519PrivateKey) and isinstance(sig, Ed25519PrivateKey)
-        return OrgKeys(org_id=org_id, encryption=enc, signing=sig)
+        return OrgKeys(org_id=org_id,
+                       encryption=self._encryption_key(org_dir / "encryption.pem", org_id),
+                       signing=self._signing_key(org_dir / "signing.pem", org_id))
 
-    def _read_org_key(self, path: Path, org_id: str, name: str):  # noqa: ANN202 - a private key
+    def _encryption_key(self, path: Path, org_id: str) -> X25519PrivateKey:
+        key = self._read_org_key(path, org_id, "encryption")
+        if not isinstance(key, X25519PrivateKey):
+            raise _another_kind(org_id, "encryption")
+        return key
+
+    def _signing_key(self, path: Path, org_id: str) -> Ed25519PrivateKey:
+        key = self._read_org_key(path, org_id, "signing")
+        if not isinstance(key, Ed25519PrivateKey):
+            raise _another_kind(org_id, "signing")
+        return key
+
+    def _read_org_key(self, path: Path, org_id: str, name: str) -> PrivateKeyTypes:
         if not self._inside(path).is_file():
             raise MissingKey(f"organisation {org_id!r} has no {name} key; provision it with "
                              "`verdictflow keys init` (an unknown organisation gets none)")
         return load_pem_private_key(path.read_bytes(), None)
 
-    def _all_versions(self, org_id: str, name: str) -> list:  # noqa: ANN401 - private keys
+    def _key_files(self, org_id: str, name: str) -> list[Path]:
+        """The files of the current key and of every retired one of that name."""
         self.org_keys(org_id)  # the current ones exist (or MissingKey)
         org_dir = self._org_dir(org_id)
-        files = sorted(f for f in org_dir.iterdir()
-                       if f.name == f"{name}.pem"
-                       or (f.name.startswith(name) and _RETIRED.fullmatch(f.name[len(name):])))
-        return [self._read_org_key(f, org_id, name) for f in files]
+        return sorted(f for f in org_dir.iterdir()
+                      if f.name == f"{name}.pem"
+                      or (f.name.startswith(name) and _RETIRED.fullmatch(f.name[len(name):])))
 
     def org_decryption_keys(self, org_id: str) -> dict[str, X25519PrivateKey]:
         """Current and retired keys: disclosures sealed before a rotation still open."""
         return {key_id(_raw_public(k.public_key())): k
-                for k in self._all_versions(org_id, "encryption")}
+                for k in (self._encryption_key(f, org_id)
+                          for f in self._key_files(org_id, "encryption"))}
 
     def org_verification_keys(self, org_id: str) -> dict[str, Ed25519PublicKey]:
         """Current and retired receipt keys, so receipts signed before a rotation verify."""
         return {key_id(_raw_public(k.public_key())): k.public_key()
-                for k in self._all_versions(org_id, "signing")}
+                for k in (self._signing_key(f, org_id)
+                          for f in self._key_files(org_id, "signing"))}
 
     def org_decryption_key(self, org_id: str, kid: str) -> X25519PrivateKey:
         """The key a disclosure names; InvalidKeyId or MissingKey if there is none such."""
@@ -309,6 +326,11 @@ class FileKeyStore:
             if path.exists():
                 path.rename(path.with_suffix(f".pem.retired-{secrets.token_hex(3)}"))
         return self.provision_org_keys(org_id)
+
+
+def _another_kind(org_id: str, name: str) -> KeyStoreError:
+    return KeyStoreError(f"organisation {org_id!r}: its {name} key file holds another kind "
+                         "of key: the store is tampered")
 
 
 def _pem(key: X25519PrivateKey | Ed25519PrivateKey) -> bytes:

@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 import structlog
+from structlog.typing import EventDict, Processor, WrappedLogger
 
 from verdictflow.domain.identity import mask_cpr_shaped
 from verdictflow.platform.log_collapse import CollapsingHandler
@@ -126,14 +127,14 @@ def _scrub(value: Any, pattern: re.Pattern[str] | None) -> Any:
     return _scrub_text(repr(value) if isinstance(value, bytes) else str(value), pattern)
 
 
-def redact(_logger: Any, _method: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+def redact(_logger: WrappedLogger, _method: str, event_dict: EventDict) -> EventDict:
     """structlog processor: mask CPR numbers, drop sensitive fields, mask registered values."""
     pattern = _current_pattern()
     return {_scrub(k, pattern): (REDACTED if _is_sensitive_key(k) else _scrub(v, pattern))
             for k, v in event_dict.items()}
 
 
-def _add_service(_logger: Any, _method: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+def _add_service(_logger: WrappedLogger, _method: str, event_dict: EventDict) -> EventDict:
     # Not a contextvar: threads started by libraries would not inherit it.
     event_dict.setdefault("service", _service)
     return event_dict
@@ -150,7 +151,7 @@ def bind_case(case_id: str, person_ref: str | None = None) -> Iterator[None]:
 
 
 # -- configuration ----------------------------------------------------------------------
-def _shared_chain() -> list[Any]:
+def _shared_chain() -> list[Processor]:
     return [
         structlog.contextvars.merge_contextvars,
         structlog.stdlib.add_log_level,
@@ -269,4 +270,4 @@ def configure_service(service: str, settings: Settings) -> Path:
 
 
 def get_logger(name: str | None = None) -> structlog.stdlib.BoundLogger:
-    return structlog.get_logger(name)
+    return structlog.stdlib.get_logger(name)
