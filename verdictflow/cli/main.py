@@ -8,11 +8,14 @@ import logging
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from verdictflow.platform.settings import get_settings
+
+if TYPE_CHECKING:
+    from verdictflow.platform.database import Database
 
 app = typer.Typer(help="verdictflow: durable, private follow-up of verdicts "
                        "(Almenboligloven § 63 d).",
@@ -43,6 +46,13 @@ def _keys():  # noqa: ANN202
     from verdictflow.platform.keys import keystore_for
 
     return keystore_for(get_settings())
+
+
+def _read_model() -> Database:
+    """The read model, with the audit log, for this command (built once per command)."""
+    from verdictflow.platform.readmodel import read_model_database
+
+    return read_model_database(get_settings())
 
 
 # -- infrastructure ---------------------------------------------------------------
@@ -227,7 +237,8 @@ def dlq_replay(
     except ValueError:
         raise typer.BadParameter("POSITION is PARTITION:OFFSET, e.g. 0:17") from None
     try:
-        letter = asyncio.run(replay(get_settings(), _keys(), topic, partition, offset))
+        letter = asyncio.run(replay(get_settings(), _keys(), _read_model(), topic, partition,
+                                    offset))
     except DeadLetterError as exc:
         print(f"✗ {exc}", file=sys.stderr)
         raise typer.Exit(1) from None
@@ -248,7 +259,7 @@ def case_purge(
     settings, keys = get_settings(), _keys()
 
     async def main() -> None:
-        result = await purge_case(settings, keys, await connect(settings, keys), case_id_,
+        result = await purge_case(_read_model(), keys, await connect(settings, keys), case_id_,
                                   actor=actor, force=force)
         print(f"✓ {result.case_id} purged (key destroyed now: {result.key_destroyed}, "
               f"tasks cleared: {result.tasks_cleared})")
@@ -336,7 +347,7 @@ def keys_init() -> None:
     if made:
         from verdictflow.platform.audit import KEY_PROVISION, record_audit
 
-        record_audit(settings.database_url, actor="operator", action=KEY_PROVISION,
+        record_audit(_read_model(), actor="operator", action=KEY_PROVISION,
                      detail=f"{len(made)} key files")
     print(f"✓ {len(made)} key file(s) created in {settings.keys_dir}" if made
           else f"✓ all keys present in {settings.keys_dir}")
@@ -352,16 +363,16 @@ def keys_rotate(
 
     if not codec and not org:
         raise typer.BadParameter("say what to rotate: --codec and/or --org ORG")
-    keys, url = _keys(), get_settings().database_url
+    keys, db = _keys(), _read_model()
     if org:
         _known_org(keys, org)
     if codec:
         kid = keys.rotate_codec_key()
-        record_audit(url, actor="operator", action=KEY_ROTATE, detail=f"codec primary {kid}")
+        record_audit(db, actor="operator", action=KEY_ROTATE, detail=f"codec primary {kid}")
         print(f"codec primary key is now {kid}")
     if org:
         k = keys.rotate_org_keys(org)
-        record_audit(url, actor="operator", action=KEY_ROTATE, org_id=org,
+        record_audit(db, actor="operator", action=KEY_ROTATE, org_id=org,
                      detail=f"encryption {k.encryption_key_id} signing {k.signing_key_id}")
         print(f"{org}: encryption key {k.encryption_key_id}, signing key {k.signing_key_id}")
 
@@ -403,7 +414,7 @@ def keys_backup(
     except (BackupRefused, ArchiveError) as exc:
         print(f"✗ {exc}")
         raise typer.Exit(1) from None
-    record_audit(settings.database_url, actor="operator", action=KEY_BACKUP,
+    record_audit(_read_model(), actor="operator", action=KEY_BACKUP,
                  detail=f"{held.files} files, {held.case_keys} case keys")
     print(f"✓ {held.files} key files ({held.case_keys} case keys, "
           f"{held.case_keys_destroyed} of them destroyed) sealed into {file}")
@@ -436,13 +447,14 @@ def keys_restore(
     except (BackupRefused, ArchiveError, OSError) as exc:
         print(f"✗ {exc}")
         raise typer.Exit(1) from None
-    record_audit(settings.database_url, actor="operator", action=KEY_RESTORE,
+    db = _read_model()
+    record_audit(db, actor="operator", action=KEY_RESTORE,
                  detail=f"{held.files} files, {held.case_keys} case keys")
     print(f"✓ {held.files} key files ({held.case_keys} case keys) restored into "
           f"{settings.keys_dir}")
     if aside:
         print(f"  the key store it replaced is kept at {aside}")
-    again = reapply_purges(settings, _keys())
+    again = reapply_purges(db, _keys())
     if again:
         print(f"  {len(again)} case(s) purged after this backup was made: purged again")
 
