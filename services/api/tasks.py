@@ -12,7 +12,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, TypedDict
 
 from fastapi import Request
 from pydantic import ValidationError
@@ -135,6 +135,14 @@ def read_model(request: Request) -> Database:
 
 
 # -- listing and reading ----------------------------------------------------------------
+class TaskIds(TypedDict):
+    """What the audit entries and log lines about a task carry: ids, never content."""
+
+    org_id: str
+    case_id: str
+    task_id: str
+
+
 def visible_to(task: Task | None, principal: Principal) -> bool:
     """The caller's organisation's task, of a kind the caller's role works on."""
     return (task is not None and task.org_id == principal.org_id
@@ -166,7 +174,7 @@ def assign_task(db: Database, principal: Principal, task_id: str,
         task.assignee = assignee
         s.add(task)
         s.commit()
-    ids = {"org_id": principal.org_id, "case_id": task.case_id, "task_id": task_id}
+    ids = TaskIds(org_id=principal.org_id, case_id=task.case_id, task_id=task_id)
     record_audit(db, actor=principal.subject, action="task.assign", **ids)
     log.info("task.assigned", **ids)  # the assignee is an employee id, kept out of logs too
     return TaskSummary.model_validate(task)
@@ -213,7 +221,7 @@ def read_task(ctx: ApiContext, db: Database, principal: Principal, task_id: str)
     if task.sealed_disclosure is None or task.status == "withdrawn":
         return TaskDetail(**summary, disclosure=None)
 
-    ids = {"org_id": principal.org_id, "case_id": task.case_id, "task_id": task.task_id}
+    ids = TaskIds(org_id=principal.org_id, case_id=task.case_id, task_id=task.task_id)
     try:
         view = disclosure_view(open_for_org(ctx.keys, principal.org_id, task.sealed_disclosure))
     except SealError as exc:
@@ -275,7 +283,7 @@ async def decide(ctx: ApiContext, db: Database, principal: Principal, task_id: s
     if problem:
         raise DecisionInvalid(problem)
 
-    ids = {"org_id": principal.org_id, "case_id": task.case_id, "task_id": task_id}
+    ids = TaskIds(org_id=principal.org_id, case_id=task.case_id, task_id=task_id)
     client = await ctx.temporal.get()
     try:
         accepted: DecisionAccepted = await client.get_workflow_handle(task.case_id).execute_update(

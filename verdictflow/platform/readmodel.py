@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import MetaData
-from sqlmodel import Field, SQLModel, select
+from sqlmodel import Field, SQLModel, col, select
 
 from verdictflow.platform.database import Database
 
@@ -103,7 +103,7 @@ def read_model_database(settings: Settings) -> Database:
 def open_tasks(db: Database, org_id: str) -> list[Task]:
     with db.session() as s:
         q = select(Task).where(Task.org_id == org_id, Task.status == "open")
-        return list(s.exec(q.order_by(Task.due_on, Task.created_at)))
+        return list(s.exec(q.order_by(col(Task.due_on), col(Task.created_at))))
 
 
 def get_task(db: Database, task_id: str) -> Task | None:
