@@ -16,7 +16,7 @@ from activities.deps import Deps
 from verdictflow.domain.case import CaseTerms
 from verdictflow.domain.cloudevents import cloud_event
 from verdictflow.domain.topics import CASE_EVENTS, CASE_STAGE_CHANGED
-from verdictflow.platform.readmodel import CaseRecord, Task, session, utcnow
+from verdictflow.platform.readmodel import CaseRecord, Task, utcnow
 
 
 @dataclass
@@ -73,7 +73,7 @@ CASE_DEADLINE = {
 class CaseBookActivities:
     def __init__(self, deps: Deps) -> None:
         self.deps = deps
-        self.db = deps.settings.database_url
+        self.db = deps.read_model
 
     @activity.defn(name="case_terms")
     async def case_terms(self) -> CaseTerms:
@@ -115,7 +115,7 @@ class CaseBookActivities:
         await self.deps.publisher.publish(CASE_EVENTS, change.case_id, event)
 
     def _upsert_case(self, change: StageChange) -> None:
-        with session(self.db) as s:
+        with self.db.session() as s:
             row = s.get(CaseRecord, change.case_id)
             if row is None:
                 row = CaseRecord(case_id=change.case_id, stage=change.stage)
@@ -135,7 +135,7 @@ class CaseBookActivities:
     @activity.defn(name="open_task")
     async def open_task(self, t: TaskOpening) -> None:
         def write() -> None:
-            with session(self.db) as s:
+            with self.db.session() as s:
                 if s.get(Task, t.task_id) is not None:
                     return
                 s.add(Task(task_id=t.task_id, case_id=t.case_id, kind=t.kind, org_id=t.org_id,
@@ -148,7 +148,7 @@ class CaseBookActivities:
     @activity.defn(name="close_task")
     async def close_task(self, c: TaskClosing) -> None:
         def write() -> None:
-            with session(self.db) as s:
+            with self.db.session() as s:
                 task = s.get(Task, c.task_id)
                 if task is None or task.status != "open":
                     return

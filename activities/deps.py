@@ -6,8 +6,10 @@ from dataclasses import dataclass
 
 from verdictflow.domain.eligibility_policy import EligibilityPolicy
 from verdictflow.domain.partnerships import Partnerships
+from verdictflow.platform.database import Database
 from verdictflow.platform.kafka import EventPublisher
 from verdictflow.platform.keys import KeyStore, keystore_for
+from verdictflow.platform.readmodel import read_model_database
 from verdictflow.platform.reference import load_reference
 from verdictflow.platform.settings import Settings
 
@@ -19,6 +21,7 @@ class Deps:
     publisher: EventPublisher
     policy: EligibilityPolicy
     partnerships: Partnerships
+    read_model: Database
 
     @classmethod
     def build(cls, settings: Settings) -> Deps:
@@ -29,4 +32,5 @@ class Deps:
             publisher=EventPublisher(settings),
             policy=reference.policy,
             partnerships=reference.partnerships,
+            read_model=read_model_database(settings),
         )

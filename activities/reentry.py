@@ -16,7 +16,7 @@ from activities.deps import Deps
 from verdictflow.domain.case import BlockInput
 from verdictflow.domain.cloudevents import cloud_event
 from verdictflow.domain.topics import BLOCK_LIFTED, BLOCK_PLACED, REENTRY_BLOCKS
-from verdictflow.platform.readmodel import ReentryBlockRecord, session
+from verdictflow.platform.readmodel import ReentryBlockRecord
 
 
 @dataclass
@@ -43,12 +43,12 @@ def _block_data(b: BlockInput) -> dict[str, str | None]:
 class ReentryActivities:
     def __init__(self, deps: Deps) -> None:
         self.deps = deps
-        self.db = deps.settings.database_url
+        self.db = deps.read_model
 
     @activity.defn(name="place_block")
     async def place_block(self, b: BlockInput) -> None:
         def write() -> None:
-            with session(self.db) as s:
+            with self.db.session() as s:
                 if s.get(ReentryBlockRecord, b.block_id) is None:
                     s.add(ReentryBlockRecord(
                         block_id=b.block_id, case_id=b.case_id, area_id=b.area_id,
@@ -67,7 +67,7 @@ class ReentryActivities:
         b = lift.block
 
         def write() -> None:
-            with session(self.db) as s:
+            with self.db.session() as s:
                 row = s.get(ReentryBlockRecord, b.block_id)
                 if row is not None and row.status == "active":
                     row.status = "lifted"

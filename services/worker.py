@@ -47,3 +47,4 @@ async def run_worker(client: Client, deps: Deps) -> None:
         await build_worker(client, deps).run()
     finally:
         await deps.publisher.stop()
+        deps.read_model.dispose()

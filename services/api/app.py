@@ -10,6 +10,7 @@ import asyncio
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import cast
 
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
@@ -20,9 +21,10 @@ from services.api import tasks
 from services.api.auth import check_oidc_settings
 from services.api.blocks import router as blocks_router
 from services.api.routes import dev_router, router
+from verdictflow.platform.database import Database
 from verdictflow.platform.keys import keystore_for
 from verdictflow.platform.log import configure, get_logger
-from verdictflow.platform.readmodel import engine_for
+from verdictflow.platform.readmodel import read_model_database
 from verdictflow.platform.reference import load_reference
 from verdictflow.platform.settings import Settings, get_settings
 
@@ -39,21 +41,26 @@ STATUS_FOR: dict[type[tasks.TaskError], int] = {
 
 
 async def _task_error(_request: Request, exc: Exception) -> JSONResponse:
-    return JSONResponse({"detail": str(exc)}, status_code=STATUS_FOR.get(type(exc), 400))
+    status = STATUS_FOR.get(type(exc), 400) if isinstance(exc, tasks.TaskError) else 500
+    return JSONResponse({"detail": str(exc)}, status_code=status)
 
 
-async def _invalid_request(_request: Request, exc: RequestValidationError) -> Response:
+async def _invalid_request(_request: Request, exc: Exception) -> Response:
     """FastAPI's 422 without the ``input`` it echoes: the input may be personal data (a CPR
     number sent as a number), and a lone surrogate in it (valid JSON, not UTF-8) made
     rendering the answer fail with 500. ASCII-escaped JSON, as a field name may hold one too."""
-    errors = [{"loc": e["loc"], "msg": e["msg"], "type": e["type"]} for e in exc.errors()]
+    # Starlette types handlers for any Exception; this one is registered for this class only.
+    invalid = cast(RequestValidationError, exc)
+    errors = [{"loc": e["loc"], "msg": e["msg"], "type": e["type"]} for e in invalid.errors()]
     body = json.dumps({"detail": jsonable_encoder(errors)})
     return Response(body, status_code=422, media_type="application/json")
 
 
 def create_app(settings: Settings | None = None,
-               temporal_client: tasks.UpdateClient | None = None) -> FastAPI:
-    """The task API. ``temporal_client`` is for tests and for a process that already has one.
+               temporal_client: tasks.UpdateClient | None = None,
+               database: Database | None = None) -> FastAPI:
+    """The task API. ``temporal_client`` and ``database`` (the read model) are for tests and
+    for a process that already has them; by default the app builds its own from settings.
 
     Raises ``OidcConfigError`` in production without an identity provider configured.
     """
@@ -62,13 +69,18 @@ def create_app(settings: Settings | None = None,
     keys = keystore_for(settings)
     ctx = tasks.ApiContext(settings, keys, tasks.TemporalLink(settings, keys, temporal_client),
                            load_reference(settings).policy.termination_window)
+    read_model = database or read_model_database(settings)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         # Tables exist before the first request (the worker may not have run yet).
-        await asyncio.to_thread(engine_for, settings.database_url)
+        await asyncio.to_thread(read_model.ready)
         log.info("api.started", environment=settings.environment)
-        yield
+        try:
+            yield
+        finally:
+            if database is None:  # the app's own; one passed in is its owner's to close
+                read_model.dispose()
 
     app = FastAPI(
         title="verdictflow task API",
@@ -78,6 +90,7 @@ def create_app(settings: Settings | None = None,
         lifespan=lifespan,
     )
     app.state.ctx = ctx
+    app.state.read_model = read_model
     app.include_router(router)
     app.include_router(blocks_router)
     if settings.environment != "production":

@@ -13,7 +13,8 @@ from datetime import date
 from sqlmodel import select
 
 from verdictflow.domain.partnerships import Partnerships
-from verdictflow.platform.readmodel import ReentryBlockRecord, session
+from verdictflow.platform.database import Database
+from verdictflow.platform.readmodel import ReentryBlockRecord
 
 
 def partnership_areas_of(partnerships: Partnerships, org_id: str) -> set[str]:
@@ -27,11 +28,11 @@ def partnership_areas_of(partnerships: Partnerships, org_id: str) -> set[str]:
     return areas
 
 
-def active_blocks(url: str, person_ref: str, area_ids: set[str],
+def active_blocks(db: Database, person_ref: str, area_ids: set[str],
                   today: date) -> list[ReentryBlockRecord]:
     if not area_ids:
         return []
-    with session(url) as s:
+    with db.session() as s:
         q = select(ReentryBlockRecord).where(
             ReentryBlockRecord.person_ref == person_ref,
             ReentryBlockRecord.status == "active",

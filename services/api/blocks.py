@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 
 from services.api.auth import Principal, requires
 from services.api.block_check import active_blocks, partnership_areas_of
-from services.api.routes import Ctx, _problems
+from services.api.routes import Ctx, Db, _problems
 from services.api.schemas import ValidationProblem
 from verdictflow.domain.identity import InvalidCpr, person_ref
 from verdictflow.domain.partnerships import Partnerships, load_partnerships
@@ -51,14 +51,14 @@ def _partnerships(path: str) -> Partnerships:
 # 400: a body that is not UTF-8; 422: a malformed body, or a CPR number that is not one.
 @router.post("/reentry-blocks/check",
              responses={**_problems(400), 422: {"model": ValidationProblem}})
-def check_block(body: BlockCheck, ctx: Ctx, user: BlockChecker) -> BlockAnswer:
+def check_block(body: BlockCheck, ctx: Ctx, db: Db, user: BlockChecker) -> BlockAnswer:
     try:
         ref = person_ref(body.cpr, ctx.keys.pseudonym_key())
     except InvalidCpr as exc:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=str(exc)) from exc
     areas = partnership_areas_of(_partnerships(str(ctx.settings.partnerships_file)), user.org_id)
-    found = active_blocks(ctx.settings.database_url, ref, areas, date.today())
-    record_audit(ctx.settings.database_url, actor=user.subject, action=BLOCK_LOOKUP,
+    found = active_blocks(db, ref, areas, date.today())
+    record_audit(db, actor=user.subject, action=BLOCK_LOOKUP,
                  org_id=user.org_id, detail=f"{ref} {'blocked' if found else 'clear'}")
     return BlockAnswer(blocked=bool(found), blocks=[
         ActiveBlock(area_id=b.area_id, placed_on=b.placed_on, expires_on=b.expires_on)

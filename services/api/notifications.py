@@ -14,7 +14,8 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict
 from sqlmodel import Field, select
 
-from verdictflow.platform.readmodel import ReadModel, session, utcnow
+from verdictflow.platform.database import Database
+from verdictflow.platform.readmodel import ReadModel, utcnow
 
 
 class MunicipalityNotification(ReadModel, table=True):
@@ -39,9 +40,9 @@ class NotificationSummary(BaseModel):
     created_at: datetime
 
 
-def notifications_for(database_url: str, municipality_id: str) -> list[NotificationSummary]:
+def notifications_for(db: Database, municipality_id: str) -> list[NotificationSummary]:
     """The municipality's notifications, newest first; never another municipality's."""
-    with session(database_url) as s:
+    with db.session() as s:
         q = (select(MunicipalityNotification)
              .where(MunicipalityNotification.municipality_id == municipality_id)
              .order_by(MunicipalityNotification.created_at.desc()))  # type: ignore[attr-defined]

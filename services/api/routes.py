@@ -26,10 +26,12 @@ from services.api.schemas import (
     TaskSummary,
     ValidationProblem,
 )
+from verdictflow.platform.database import Database
 from verdictflow.platform.identity_provider import jwks
-from verdictflow.platform.readmodel import AuditEntry, session
+from verdictflow.platform.readmodel import AuditEntry
 
 Ctx = Annotated[tasks.ApiContext, Depends(tasks.api_context)]
+Db = Annotated[Database, Depends(tasks.read_model)]
 MAX_ROW_ID = 2**63 - 1  # a larger id cannot even be compared in SQLite (and PostgreSQL's bigint)
 
 
@@ -46,56 +48,57 @@ def healthz() -> dict[str, str]:
 
 
 @router.get("/tasks", tags=["tasks"])
-def list_tasks(ctx: Ctx, user: TaskUser) -> list[TaskSummary]:
+def list_tasks(db: Db, user: TaskUser) -> list[TaskSummary]:
     """The caller organisation's open tasks, earliest deadline first."""
-    return tasks.list_open_tasks(ctx, user)
+    return tasks.list_open_tasks(db, user)
 
 
 @router.get("/tasks/{task_id}", tags=["tasks"], responses=_problems(404, 502))
-def read_task(task_id: str, ctx: Ctx, user: TaskUser) -> TaskDetail:
+def read_task(task_id: str, ctx: Ctx, db: Db, user: TaskUser) -> TaskDetail:
     """The task and its disclosure, opened for the caller's organisation (CPR masked).
 
     Every read is written to the audit log.
     """
-    return tasks.read_task(ctx, user, task_id)
+    return tasks.read_task(ctx, db, user, task_id)
 
 
 @router.post("/tasks/{task_id}/decision", tags=["tasks"],
              responses={**_problems(400, 404, 409, 503), 422: {"model": ValidationProblem}})
-async def decide(task_id: str, body: DecisionBody, ctx: Ctx, user: TaskUser) -> DecisionResult:
+async def decide(task_id: str, body: DecisionBody, ctx: Ctx, db: Db,
+                 user: TaskUser) -> DecisionResult:
     """Decides the task. 422: the decision breaks a rule; 409: the case refuses it."""
-    accepted = await tasks.decide(ctx, user, task_id, body)
+    accepted = await tasks.decide(ctx, db, user, task_id, body)
     return DecisionResult(case_id=accepted.case_id, task_id=accepted.task_id,
                           outcome=accepted.outcome, stage=accepted.stage)
 
 
 @router.post("/tasks/{task_id}/assignee", tags=["tasks"], responses=_problems(400, 404, 409))
-def assign(task_id: str, body: AssigneeBody, ctx: Ctx, user: Supervisor) -> TaskSummary:
+def assign(task_id: str, body: AssigneeBody, db: Db, user: Supervisor) -> TaskSummary:
     """Supervisors only: hands an open task of the organisation to another caseworker."""
-    return tasks.assign_task(ctx, user, task_id, body.assignee)
+    return tasks.assign_task(db, user, task_id, body.assignee)
 
 
 @router.get("/notifications", tags=["municipality"])
-def list_notifications(ctx: Ctx, user: MunicipalityUser) -> list[NotificationSummary]:
+def list_notifications(db: Db, user: MunicipalityUser) -> list[NotificationSummary]:
     """The caller municipality's notifications (Serviceloven § 57 a/b follow-up)."""
-    return notifications_for(ctx.settings.database_url, user.org_id)
+    return notifications_for(db, user.org_id)
 
 
 @router.get("/audit", tags=["audit"])
 def list_audit(
-    ctx: Ctx, user: Auditor,
+    db: Db, user: Auditor,
     after_id: Annotated[int, Query(ge=0, le=MAX_ROW_ID,
                                    description="page on: the last id seen")] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[AuditRow]:
     """Auditors only: the audit log entries of the caller's organisation, oldest first."""
-    return audit_entries(ctx.settings.database_url, user.org_id, after_id, limit)
+    return audit_entries(db, user.org_id, after_id, limit)
 
 
-def audit_entries(database_url: str, org_id: str, after_id: int, limit: int) -> list[AuditRow]:
+def audit_entries(db: Database, org_id: str, after_id: int, limit: int) -> list[AuditRow]:
     # Scoped to the auditor's organisation like every other read: a platform auditor is
     # one whose token names the platform's organisation (operators' codec reads land there).
-    with session(database_url) as s:
+    with db.session() as s:
         q = (select(AuditEntry).where(AuditEntry.org_id == org_id,
                                       AuditEntry.id > after_id)  # type: ignore[operator]
              .order_by(AuditEntry.id).limit(limit))  # type: ignore[arg-type]

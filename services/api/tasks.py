@@ -12,7 +12,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, TypedDict
 
 from fastapi import Request
 from pydantic import ValidationError
@@ -36,9 +36,10 @@ from verdictflow.domain.identity import InvalidCpr, mask_cpr
 from verdictflow.domain.sealing import SealedDisclosure, SealError
 from verdictflow.platform.audit import record_audit
 from verdictflow.platform.casekeys import CaseKeyDestroyed, CaseKeyUnknown
+from verdictflow.platform.database import Database
 from verdictflow.platform.keys import KeyStore
 from verdictflow.platform.log import get_logger
-from verdictflow.platform.readmodel import Task, get_task, open_tasks, session
+from verdictflow.platform.readmodel import Task, get_task, open_tasks
 from verdictflow.platform.settings import Settings
 from verdictflow.platform.temporal import connect
 
@@ -125,30 +126,46 @@ def api_context(request: Request) -> ApiContext:
     return ctx
 
 
+def read_model(request: Request) -> Database:
+    """The app's read model, built once by ``create_app``; each function below opens its own
+    short sessions on it (the decision must not hold one while it waits for Temporal) and
+    the audit log appends in a transaction of its own, under the chain's lock."""
+    db: Database = request.app.state.read_model
+    return db
+
+
 # -- listing and reading ----------------------------------------------------------------
+class TaskIds(TypedDict):
+    """What the audit entries and log lines about a task carry: ids, never content."""
+
+    org_id: str
+    case_id: str
+    task_id: str
+
+
 def visible_to(task: Task | None, principal: Principal) -> bool:
     """The caller's organisation's task, of a kind the caller's role works on."""
     return (task is not None and task.org_id == principal.org_id
             and task.kind in TASK_KINDS.get(principal.role, frozenset()))
 
 
-def list_open_tasks(ctx: ApiContext, principal: Principal) -> list[TaskSummary]:
-    rows = open_tasks(ctx.settings.database_url, principal.org_id)
+def list_open_tasks(db: Database, principal: Principal) -> list[TaskSummary]:
+    rows = open_tasks(db, principal.org_id)
     return [TaskSummary.model_validate(t) for t in rows if visible_to(t, principal)]
 
 
-def task_for(ctx: ApiContext, principal: Principal, task_id: str) -> Task:
-    task = get_task(ctx.settings.database_url, task_id)
+def task_for(db: Database, principal: Principal, task_id: str) -> Task:
+    task = get_task(db, task_id)
     if task is None or not visible_to(task, principal):
         raise TaskNotFound()
     return task
 
 
-def assign_task(ctx: ApiContext, principal: Principal, task_id: str,
+def assign_task(db: Database, principal: Principal, task_id: str,
                 assignee: str) -> TaskSummary:
     """A supervisor hands an open task to a colleague; the same assignee twice is a no-op
     on the task (each call is still audited: who reassigned what, when)."""
-    with session(ctx.settings.database_url) as s:
+    with db.session() as s:
         task = s.get(Task, task_id)
         if task is None or not visible_to(task, principal):
             raise TaskNotFound()
@@ -157,9 +174,8 @@ def assign_task(ctx: ApiContext, principal: Principal, task_id: str,
         task.assignee = assignee
         s.add(task)
         s.commit()
-    ids = {"org_id": principal.org_id, "case_id": task.case_id, "task_id": task_id}
-    record_audit(ctx.settings.database_url, actor=principal.subject, action="task.assign",
-                 **ids)
+    ids = TaskIds(org_id=principal.org_id, case_id=task.case_id, task_id=task_id)
+    record_audit(db, actor=principal.subject, action="task.assign", **ids)
     log.info("task.assigned", **ids)  # the assignee is an employee id, kept out of logs too
     return TaskSummary.model_validate(task)
 
@@ -197,28 +213,26 @@ def disclosure_view(content: dict[str, Any]) -> DisclosureView:
         raise SealError(f"the opened disclosure lacks or mistypes: {', '.join(where)}") from None
 
 
-def read_task(ctx: ApiContext, principal: Principal, task_id: str) -> TaskDetail:
-    task = task_for(ctx, principal, task_id)
+def read_task(ctx: ApiContext, db: Database, principal: Principal, task_id: str) -> TaskDetail:
+    task = task_for(db, principal, task_id)
     summary = TaskSummary.model_validate(task).model_dump()
     # Review tasks carry nothing sealed; a withdrawn task's disclosure was retracted
     # (verdict overturned) and the organisation was told to delete it: not shown again.
     if task.sealed_disclosure is None or task.status == "withdrawn":
         return TaskDetail(**summary, disclosure=None)
 
-    ids = {"org_id": principal.org_id, "case_id": task.case_id, "task_id": task.task_id}
+    ids = TaskIds(org_id=principal.org_id, case_id=task.case_id, task_id=task.task_id)
     try:
         view = disclosure_view(open_for_org(ctx.keys, principal.org_id, task.sealed_disclosure))
     except SealError as exc:
-        record_audit(ctx.settings.database_url, actor=principal.subject,
-                     action="disclosure.read_failed", **ids)
+        record_audit(db, actor=principal.subject, action="disclosure.read_failed", **ids)
         log.warning("disclosure.read_failed", reason=str(exc), **ids)
         raise DisclosureUnreadable(
             f"the disclosure could not be opened and is not shown ({exc}); "
             "the platform operators have been notified through the audit log"
         ) from exc
     # Audited before it is returned: if the audit row cannot be written, nothing is shown.
-    record_audit(ctx.settings.database_url, actor=principal.subject, action="disclosure.read",
-                 **ids)
+    record_audit(db, actor=principal.subject, action="disclosure.read", **ids)
     log.info("disclosure.read", **ids)
     return TaskDetail(**summary, disclosure=view)
 
@@ -250,11 +264,10 @@ def _open_task(task: Task) -> OpenTask:
                     task.due_on.isoformat() if task.due_on else "")
 
 
-async def decide(ctx: ApiContext, principal: Principal, task_id: str,
+async def decide(ctx: ApiContext, db: Database, principal: Principal, task_id: str,
                  body: DecisionBody) -> DecisionAccepted:
-    url = ctx.settings.database_url
     # The database is SQLite by default and may wait on a lock: off the event loop.
-    task = await asyncio.to_thread(task_for, ctx, principal, task_id)
+    task = await asyncio.to_thread(task_for, db, principal, task_id)
     if task.status != "open":
         raise TaskNotOpen("the task is not open")
     if task.kind not in TASK_OUTCOMES:
@@ -270,7 +283,7 @@ async def decide(ctx: ApiContext, principal: Principal, task_id: str,
     if problem:
         raise DecisionInvalid(problem)
 
-    ids = {"org_id": principal.org_id, "case_id": task.case_id, "task_id": task_id}
+    ids = TaskIds(org_id=principal.org_id, case_id=task.case_id, task_id=task_id)
     client = await ctx.temporal.get()
     try:
         accepted: DecisionAccepted = await client.get_workflow_handle(task.case_id).execute_update(
@@ -296,7 +309,7 @@ async def decide(ctx: ApiContext, principal: Principal, task_id: str,
     # Temporal de-duplicates the decision on) is the entry's idempotency key.
     # A 64-hex digest: no id of the caller's can make the entry look like a CPR number.
     key = hashlib.sha256(update_id(req).encode()).hexdigest()
-    await asyncio.to_thread(record_audit, url, actor=principal.subject, action="decision.made",
+    await asyncio.to_thread(record_audit, db, actor=principal.subject, action="decision.made",
                             detail=f"update {key}", once=True, **ids)
     log.info("decision.made", outcome=accepted.outcome, **ids)
     return accepted

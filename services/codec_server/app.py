@@ -32,9 +32,10 @@ from services.api.auth import Operator, Principal, check_oidc_settings
 from verdictflow.platform.audit import record_audit
 from verdictflow.platform.casekeys import CaseKeyDestroyed, CaseKeyUnknown
 from verdictflow.platform.codec import CASE_PREFIX, ENCODING, KEY_ID, UnknownCodecKey
+from verdictflow.platform.database import Database
 from verdictflow.platform.keys import KeyStore, keystore_for
 from verdictflow.platform.log import configure_service, get_logger
-from verdictflow.platform.readmodel import engine_for
+from verdictflow.platform.readmodel import read_model_database
 from verdictflow.platform.settings import Settings, get_settings
 from verdictflow.platform.temporal import data_converter
 
@@ -57,10 +58,15 @@ class CodecContext:
     settings: Settings
     keys: KeyStore  # read by services.api.auth.current_principal, with settings
     codec: Codec
+    audit_log: Database  # the read model's, where every decode is recorded
 
 
-def create_codec_app(settings: Settings | None = None, codec: Codec | None = None) -> FastAPI:
-    """Raises ``OidcConfigError`` in production without an identity provider configured."""
+def create_codec_app(settings: Settings | None = None, codec: Codec | None = None,
+                     database: Database | None = None) -> FastAPI:
+    """``database``: the read model holding the audit log (by default built from settings).
+
+    Raises ``OidcConfigError`` in production without an identity provider configured.
+    """
     settings = settings or get_settings()
     check_oidc_settings(settings)
     keys = keystore_for(settings)
@@ -68,16 +74,22 @@ def create_codec_app(settings: Settings | None = None, codec: Codec | None = Non
         codec = data_converter(keys).payload_codec
         assert codec is not None, "the data converter always carries the encrypting codec"
 
+    audit_log = database or read_model_database(settings)
+
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        await asyncio.to_thread(engine_for, settings.database_url)  # the audit log's tables
+        await asyncio.to_thread(audit_log.ready)  # the audit log's tables
         log.info("codec_server.started", environment=settings.environment,
                  cors_origin=settings.codec_cors_origin)
-        yield
+        try:
+            yield
+        finally:
+            if database is None:  # the app's own; one passed in is its owner's to close
+                audit_log.dispose()
 
     app = FastAPI(title="verdictflow codec server", version="0.1.0", lifespan=lifespan,
                   summary="Temporal remote codec (encode/decode) for operators, audited")
-    app.state.ctx = CodecContext(settings, keys, codec)
+    app.state.ctx = CodecContext(settings, keys, codec, audit_log)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=[settings.codec_cors_origin],  # exactly the Web UI; never "*"
@@ -108,7 +120,7 @@ def create_codec_app(settings: Settings | None = None, codec: Codec | None = Non
         decoded = await _apply(ctx.codec.decode, payloads)
         cases = cases_of(payloads)
         # If the audit row cannot be written, nothing is shown (as for disclosure reads).
-        await asyncio.to_thread(_audit, ctx.settings.database_url, user, cases)
+        await asyncio.to_thread(_audit, ctx.audit_log, user, cases)
         log.info("codec.decode", actor=user.subject, org_id=user.org_id,
                  payloads=len(payloads), cases=len(cases))
         return _json(decoded)
@@ -164,12 +176,12 @@ def cases_of(payloads: Sequence[Payload]) -> list[str]:
     return sorted(k[len(CASE_PREFIX):] for k in kids if k.startswith(CASE_PREFIX))
 
 
-def _audit(database_url: str, user: Principal, cases: list[str]) -> None:
+def _audit(audit_log: Database, user: Principal, cases: list[str]) -> None:
     # One row per case opened, so "who saw case X" is one filter; a decode touching no
     # case (platform-key payloads only) still leaves one row.
     targets: list[str | None] = [*cases] or [None]
     for case_id in targets:
-        record_audit(database_url, actor=user.subject, action="codec.decode",
+        record_audit(audit_log, actor=user.subject, action="codec.decode",
                      org_id=user.org_id, case_id=case_id)
 
 

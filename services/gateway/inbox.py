@@ -10,16 +10,22 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import MetaData
-from sqlmodel import Field, Session, SQLModel, select
+from sqlmodel import Field, SQLModel, select
 
-from verdictflow.platform.readmodel import session as _session
+from verdictflow.platform.database import Database
 from verdictflow.platform.readmodel import utcnow
+from verdictflow.platform.settings import Settings
 
 GATEWAY_STORE = MetaData()
 
 
-def session(url: str) -> Session:
-    return _session(url, GATEWAY_STORE)
+def gateway_db_url(settings: Settings) -> str:
+    return f"sqlite:///{settings.state_dir / 'gateway.db'}"
+
+
+def gateway_store(settings: Settings) -> Database:
+    """The gateways' store (one database for every gateway of the process): build it once."""
+    return Database(gateway_db_url(settings), GATEWAY_STORE)
 
 
 class ReceivedDisclosure(SQLModel, table=True):
@@ -36,9 +42,9 @@ class ReceivedDisclosure(SQLModel, table=True):
     deleted_at: datetime | None = None
 
 
-def keep(url: str, item: ReceivedDisclosure) -> ReceivedDisclosure:
+def keep(db: Database, item: ReceivedDisclosure) -> ReceivedDisclosure:
     """Idempotent on the disclosure id: the first copy kept is the one receipted."""
-    with session(url) as s:
+    with db.session() as s:
         existing = s.get(ReceivedDisclosure, item.disclosure_id)
         if existing is not None:
             return existing
@@ -47,9 +53,9 @@ def keep(url: str, item: ReceivedDisclosure) -> ReceivedDisclosure:
         return item
 
 
-def delete(url: str, org_id: str, disclosure_id: str) -> bool:
+def delete(db: Database, org_id: str, disclosure_id: str) -> bool:
     """Deletes the organisation's own copy; idempotent (already deleted: False)."""
-    with session(url) as s:
+    with db.session() as s:
         row = s.get(ReceivedDisclosure, disclosure_id)
         if row is None or row.org_id != org_id or row.status == "deleted":
             return False
@@ -61,7 +67,7 @@ def delete(url: str, org_id: str, disclosure_id: str) -> bool:
         return True
 
 
-def kept(url: str, org_id: str) -> list[ReceivedDisclosure]:
-    with session(url) as s:
+def kept(db: Database, org_id: str) -> list[ReceivedDisclosure]:
+    with db.session() as s:
         q = select(ReceivedDisclosure).where(ReceivedDisclosure.org_id == org_id)
         return list(s.exec(q))

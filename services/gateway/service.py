@@ -34,6 +34,7 @@ from verdictflow.domain.topics import (
     HOUSING_DISCLOSURES,
     HOUSING_RECEIPTS,
 )
+from verdictflow.platform.database import Database
 from verdictflow.platform.deadletter import DeadLetters
 from verdictflow.platform.delivery import Poison, consume
 from verdictflow.platform.kafka import (
@@ -50,18 +51,14 @@ from verdictflow.platform.settings import Settings
 log = get_logger("gateway")
 
 
-def gateway_db_url(settings: Settings) -> str:
-    return f"sqlite:///{settings.state_dir / 'gateway.db'}"
-
-
 class HousingGateway:
     def __init__(self, settings: Settings, org_id: str, keys: KeyStore,
-                 publisher: EventPublisher) -> None:
+                 publisher: EventPublisher, store: Database) -> None:
         self.org_id = org_id
         self.keys = keys
         self.publisher = publisher
         self.dead_letters = DeadLetters(publisher)
-        self.db = gateway_db_url(settings)
+        self.db = store
         self.consumer = consumer(settings, f"gateway-{org_id}", HOUSING_DISCLOSURES)
         self.received = 0
         self.refused = 0
@@ -152,8 +149,9 @@ class HousingGateway:
 
 async def run_gateways(settings: Settings, org_ids: list[str], keys: KeyStore) -> None:
     """Several organisations' gateways in one process: the embedded default's convenience."""
+    store = inbox.gateway_store(settings)
     async with EventPublisher(settings) as publisher:
-        gateways = [HousingGateway(settings, org, keys, publisher) for org in org_ids]
+        gateways = [HousingGateway(settings, org, keys, publisher, store) for org in org_ids]
         for g in gateways:
             await g.start()
         try:
@@ -161,5 +159,6 @@ async def run_gateways(settings: Settings, org_ids: list[str], keys: KeyStore) -
         finally:
             for g in gateways:
                 await g.stop()
+            store.dispose()
 
 

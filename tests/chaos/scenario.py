@@ -19,7 +19,7 @@ from verdictflow.domain.identity import case_id_for
 from verdictflow.domain.topics import POLICE_VERDICTS
 from verdictflow.platform.kafka import EventPublisher
 from verdictflow.platform.keys import keystore_for
-from verdictflow.platform.readmodel import CaseRecord, Task, session
+from verdictflow.platform.readmodel import CaseRecord, Task, read_model_database
 from verdictflow.platform.reference import load_reference
 
 RUN = uuid.uuid4().hex[:6]  # this session's verdict ids are its own
@@ -67,7 +67,7 @@ class Scenario:
             model.case_id.in_(self.case_ids))
         if model is Task:
             query = query.where(Task.kind == "decision")
-        with session(self.system.settings.database_url) as s:
+        with tally.reading(read_model_database(self.system.settings)) as s:
             return int(s.exec(query).one())
 
     async def once(self, what: str, at_least: float, timeout: float = 120) -> int:

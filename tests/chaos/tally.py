@@ -15,20 +15,19 @@ beyond one per case; the figures add them up over the kinds.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
 from collections import Counter
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from infra.temporal import connect
-from services.gateway.inbox import ReceivedDisclosure
-from services.gateway.inbox import session as gateway_session
-from services.gateway.service import gateway_db_url
+from services.gateway.inbox import ReceivedDisclosure, gateway_store
 from services.ingest.service import GROUP_ID as INGEST_GROUP
 from tests.integration.platform import read_topic
 from verdictflow.domain.topics import (
@@ -37,7 +36,8 @@ from verdictflow.domain.topics import (
     HOUSING_RECEIPTS,
     POLICE_VERDICTS,
 )
-from verdictflow.platform.readmodel import Task, session
+from verdictflow.platform.database import Database
+from verdictflow.platform.readmodel import Task, read_model_database
 from verdictflow.platform.settings import Settings
 
 KINDS = ("cases", "disclosures", "kept", "tasks")
@@ -99,14 +99,25 @@ async def sealed_disclosures(settings: Settings, case_ids: Collection[str]) -> C
     return _only(case_ids, pairs)
 
 
+@contextlib.contextmanager
+def reading(db: Database) -> Iterator[Session]:
+    """A session on a database opened for this one look: the observer holds no connection
+    between looks, while the processes of the system under test are killed and restarted."""
+    try:
+        with db.session() as s:
+            yield s
+    finally:
+        db.dispose()
+
+
 def kept_disclosures(settings: Settings, case_ids: Collection[str]) -> Counter[str]:
-    with gateway_session(gateway_db_url(settings)) as s:
+    with reading(gateway_store(settings)) as s:
         rows = s.exec(select(ReceivedDisclosure.case_id, ReceivedDisclosure.disclosure_id))
         return _only(case_ids, [(c, d) for c, d in rows])
 
 
 def decision_tasks(settings: Settings, case_ids: Collection[str]) -> Counter[str]:
-    with session(settings.database_url) as s:
+    with reading(read_model_database(settings)) as s:
         rows = s.exec(select(Task.case_id, Task.task_id).where(Task.kind == "decision"))
         return _only(case_ids, [(c, t) for c, t in rows])
 

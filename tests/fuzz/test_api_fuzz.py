@@ -44,9 +44,10 @@ from tests.unit.test_access_matrix import FakeTemporal
 from tests.unit.test_api import sealed_for
 from verdictflow.domain.identity import person_ref
 from verdictflow.platform.audit import record_audit
+from verdictflow.platform.database import Database
 from verdictflow.platform.identity_provider import issue_dev_token
 from verdictflow.platform.keys import FileKeyStore, provision
-from verdictflow.platform.readmodel import ReentryBlockRecord, Task, session
+from verdictflow.platform.readmodel import ReentryBlockRecord, Task, read_model_database
 from verdictflow.platform.settings import Settings
 
 ORG, OTHER_ORG, MUNICIPALITY = "hs-brondby", "hs-slagelse", "0153"
@@ -89,12 +90,12 @@ class Api:
     task_ids: list[str]
 
 
-def _seed(settings: Settings, keys: FileKeyStore) -> list[str]:
+def _seed(read_model: Database, keys: FileKeyStore) -> list[str]:
     rows = [("own-open", ORG, "decision", "open"), ("own-done", ORG, "decision", "done"),
             ("own-withdrawn", ORG, "decision", "withdrawn"),
             ("other-open", OTHER_ORG, "decision", "open"),
             ("review", "kbh-vestegn", "review", "open")]
-    with session(settings.database_url) as s:
+    with read_model.session() as s:
         for name, org, kind, status in rows:
             sealed = sealed_for(keys, org, f"case-{name}") if kind == "decision" else None
             s.add(Task(task_id=f"t-{name}", case_id=f"case-{name}", kind=kind, org_id=org,
@@ -105,7 +106,7 @@ def _seed(settings: Settings, keys: FileKeyStore) -> list[str]:
                                  placed_on=date.today() - timedelta(days=1),
                                  expires_on=date.today() + timedelta(days=700)))
         s.commit()
-    record_audit(settings.database_url, actor="cw-1", action="disclosure.read", org_id=ORG,
+    record_audit(read_model, actor="cw-1", action="disclosure.read", org_id=ORG,
                  case_id="case-own-open", task_id="t-own-open")
     return [f"t-{name}" for name, *_ in rows]
 
@@ -115,7 +116,8 @@ def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
     settings = Settings(state_dir=Path(tmp_path_factory.mktemp("api-fuzz")), environment="test")
     keys = FileKeyStore(settings.keys_dir)
     provision(keys, [ORG, OTHER_ORG])  # the organisations of the seeded tasks
-    app = create_app(settings, temporal_client=FakeTemporal())
+    read_model = read_model_database(settings)
+    app = create_app(settings, temporal_client=FakeTemporal(), database=read_model)
     headers = {}
     for caller, identity in CALLERS.items():
         token = issue_dev_token(settings, keys, identity[0], role=identity[1],
@@ -123,7 +125,8 @@ def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
         headers[caller] = {"Authorization": f"Bearer {token}"} if token else {}
     # raise_server_exceptions=False: a 500 is an answer to assert on, not a crash of the test.
     with TestClient(app, raise_server_exceptions=False) as client:  # lifespan: tables exist
-        yield Api(app, client, headers, _seed(settings, keys))
+        yield Api(app, client, headers, _seed(read_model, keys))
+    read_model.dispose()
 
 
 def _operations(api: Api) -> dict[str, Any]:

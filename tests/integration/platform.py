@@ -16,6 +16,7 @@ from activities.deps import Deps
 from services.gateway.service import run_gateways
 from services.ingest.service import IngestService
 from services.worker import build_worker
+from verdictflow.platform.database import Database
 from verdictflow.platform.keys import KeyStore, keystore_for, provision_for_development
 from verdictflow.platform.settings import Settings
 from verdictflow.platform.temporal import connect
@@ -29,6 +30,7 @@ class Platform:
     client: Client
     keys: KeyStore
     ingest: IngestService
+    read_model: Database  # the worker's
 
 
 @contextlib.asynccontextmanager
@@ -44,13 +46,14 @@ async def running_platform(settings: Settings, orgs: list[str]) -> AsyncIterator
                   asyncio.create_task(run_gateways(settings, orgs, keys))]
     try:
         async with build_worker(client, deps):
-            yield Platform(settings, client, keys, ingest)
+            yield Platform(settings, client, keys, ingest, deps.read_model)
     finally:
         for task in background:
             task.cancel()
         await asyncio.gather(*background, return_exceptions=True)
         await ingest.stop()
         await deps.publisher.stop()
+        deps.read_model.dispose()
 
 
 async def read_topic(settings: Settings, topic: str) -> list[ConsumerRecord]:

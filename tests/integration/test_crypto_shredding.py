@@ -13,8 +13,7 @@ from temporalio.api.common.v1 import Payload
 from temporalio.service import RPCError
 
 from services.api.disclosure_reading import read_disclosure
-from services.gateway.inbox import kept
-from services.gateway.service import gateway_db_url
+from services.gateway.inbox import gateway_store, kept
 from tests.integration.events import CPR, registered
 from tests.integration.platform import as_json, eventually, read_topic, running_platform
 from verdictflow.domain.case import DecisionRequest
@@ -69,7 +68,8 @@ async def test_purged_case_no_longer_opens_anywhere(stack) -> None:  # noqa: ANN
         await eventually(both_awaiting_decision, what="both cases awaiting a decision")
         handle = platform.client.get_workflow_handle(purged)
         with pytest.raises(CaseStillOpen):
-            await purge_case(stack, platform.keys, platform.client, purged, actor="dpo")
+            await purge_case(platform.read_model, platform.keys, platform.client, purged,
+                             actor="dpo")
 
         await handle.execute_update(VerdictCaseWorkflow.decide, DecisionRequest(
             task_id=f"{purged}-decision", outcome="no_action", decided_by="cw",
@@ -78,7 +78,8 @@ async def test_purged_case_no_longer_opens_anywhere(stack) -> None:  # noqa: ANN
         before = await decode_all(platform, history_payloads(await handle.fetch_history()))
         assert CPR.encode() in before  # the scan below would find it if it could still open
 
-        result = await purge_case(stack, platform.keys, platform.client, purged, actor="dpo")
+        result = await purge_case(platform.read_model, platform.keys, platform.client, purged,
+                                  actor="dpo")
         assert result.key_destroyed and result.tasks_cleared == 1
 
         # Temporal history: the purged case's payloads no longer decode; the other's do.
@@ -97,12 +98,12 @@ async def test_purged_case_no_longer_opens_anywhere(stack) -> None:  # noqa: ANN
         assert read_disclosure(sealed[kept_case], ORG, platform.keys)["person"]["cpr"] == OTHER_CPR
 
         # The gateway's kept copy: the same.
-        copies = {c.case_id: c for c in kept(gateway_db_url(stack), ORG)}
+        copies = {c.case_id: c for c in kept(gateway_store(stack), ORG)}
         with pytest.raises((CaseKeyDestroyed, SealError)):
             read_disclosure(SealedDisclosure.from_dict(json.loads(copies[purged].sealed)),
                             ORG, platform.keys)
 
         # The read model: the sealed copy is gone from the purged case's task.
-        assert get_task(stack.database_url, f"{purged}-decision").sealed_disclosure is None
-        assert get_task(stack.database_url, f"{kept_case}-decision").sealed_disclosure
+        assert get_task(platform.read_model, f"{purged}-decision").sealed_disclosure is None
+        assert get_task(platform.read_model, f"{kept_case}-decision").sealed_disclosure
         await other.terminate("test over")

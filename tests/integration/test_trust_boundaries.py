@@ -16,7 +16,6 @@ from aiokafka import AIOKafkaProducer
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from services.gateway import inbox
-from services.gateway.service import gateway_db_url
 from tests.integration.events import registered
 from tests.integration.platform import (
     Platform,
@@ -121,7 +120,8 @@ async def test_poison_never_holds_back_the_verdicts_behind_it(stack: Settings) -
         assert originals == {deep: b"poison", near_limit: b"poison"}
         copy = next(r for r in letters if headers_of(r)["dlq-kind"] == b"copy")
         before_replay = await positions(stack, POLICE_VERDICTS)
-        await replay(stack, platform.keys, POLICE_VERDICTS, copy.partition, copy.offset)
+        await replay(stack, platform.keys, platform.read_model, POLICE_VERDICTS,
+                     copy.partition, copy.offset)
         [replayed] = [r for r in await read_topic(stack, POLICE_VERDICTS)
                       if (r.partition, r.offset) not in before_replay]
         assert (replayed.key, replayed.value) == (b"poison", deep)
@@ -234,7 +234,7 @@ def retraction(case_id: str, disclosure_id: str, signer: Ed25519PrivateKey | Non
 async def test_a_forged_retraction_deletes_nothing(stack: Settings) -> None:
     async with running_platform(stack, orgs=[ORG]) as platform:
         case_id, sealed, verdict_id = await disclosed_case(platform, stack)
-        db = gateway_db_url(stack)
+        db = inbox.gateway_store(stack)
 
         async def kept() -> bool:
             return any(d.disclosure_id == sealed["disclosure_id"] and d.status == "kept"

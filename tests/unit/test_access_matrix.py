@@ -30,9 +30,10 @@ from services.api.app import create_app
 from services.api.notifications import MunicipalityNotification
 from verdictflow.domain.case import DecisionAccepted
 from verdictflow.platform.audit import record_audit
+from verdictflow.platform.database import Database
 from verdictflow.platform.identity_provider import issue_dev_token, jwks
 from verdictflow.platform.keys import FileKeyStore
-from verdictflow.platform.readmodel import Task, session
+from verdictflow.platform.readmodel import Task, read_model_database
 from verdictflow.platform.settings import Settings
 
 ORG, OTHER_ORG = "hs-brondby", "hs-slagelse"
@@ -88,13 +89,16 @@ class Env:
 def env(tmp_path: Path) -> Iterator[Env]:
     settings = Settings(state_dir=tmp_path, environment="test")
     keys = FileKeyStore(settings.keys_dir)
-    with TestClient(create_app(settings, temporal_client=FakeTemporal())) as client:
-        _seed(settings.database_url)
+    read_model = read_model_database(settings)
+    with TestClient(create_app(settings, temporal_client=FakeTemporal(),
+                               database=read_model)) as client:
+        _seed(read_model)
         yield Env(settings, keys, client)
+    read_model.dispose()
 
 
-def _seed(url: str) -> None:
-    with session(url) as s:
+def _seed(read_model: Database) -> None:
+    with read_model.session() as s:
         for case, org, kind in [("own", ORG, "decision"), ("other", OTHER_ORG, "decision"),
                                 ("own-r", DISTRICT, "review"),
                                 ("other-r", OTHER_DISTRICT, "review")]:
@@ -106,7 +110,7 @@ def _seed(url: str) -> None:
                                            case_id="case-own", kind="follow_up"))
         s.commit()
     for org in (ORG, OTHER_ORG):
-        record_audit(url, actor="someone", action="disclosure.read", org_id=org,
+        record_audit(read_model, actor="someone", action="disclosure.read", org_id=org,
                      case_id="case-own", task_id="t-own")
 
 

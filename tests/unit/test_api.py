@@ -34,8 +34,9 @@ from verdictflow.domain.case import (
     DecisionRequest,
 )
 from verdictflow.domain.sealing import seal_disclosure
+from verdictflow.platform.database import Database
 from verdictflow.platform.keys import FileKeyStore, provision
-from verdictflow.platform.readmodel import AuditEntry, Task, session
+from verdictflow.platform.readmodel import AuditEntry, Task, read_model_database
 from verdictflow.platform.settings import Settings
 
 ORG = "hs-brondby"
@@ -74,6 +75,7 @@ class Env:
     keys: FileKeyStore
     client: TestClient
     temporal: FakeTemporal
+    read_model: Database
 
     def auth(self, org: str = ORG, role: str = "caseworker",
              subject: str = "cw-1") -> dict[str, str]:
@@ -81,7 +83,7 @@ class Env:
         return {"Authorization": f"Bearer {token}"}
 
     def audit(self) -> list[AuditEntry]:
-        with session(self.settings.database_url) as s:
+        with self.read_model.session() as s:
             return list(s.exec(select(AuditEntry).order_by(AuditEntry.id)))
 
 
@@ -91,8 +93,10 @@ def env(tmp_path: Path) -> Iterator[Env]:
     keys = FileKeyStore(settings.keys_dir)
     provision(keys, [ORG, OTHER_ORG])
     fake = FakeTemporal()
-    with TestClient(create_app(settings, temporal_client=fake)) as client:
-        yield Env(settings, keys, client, fake)
+    read_model = read_model_database(settings)  # the app's too: injected, as in production
+    with TestClient(create_app(settings, temporal_client=fake, database=read_model)) as client:
+        yield Env(settings, keys, client, fake, read_model)
+    read_model.dispose()
 
 
 def content(case_id: str) -> dict[str, Any]:
@@ -134,7 +138,7 @@ def add_task(env: Env, case_id: str, org: str = ORG, kind: str = "decision",
     task_id = f"{case_id}-{kind}"
     if sealed == "seal":
         sealed = sealed_for(env.keys, org, case_id) if kind == "decision" else None
-    with session(env.settings.database_url) as s:
+    with env.read_model.session() as s:
         s.add(Task(task_id=task_id, case_id=case_id, kind=kind, org_id=org, status=status,
                    due_on=date.today() + timedelta(days=14), sealed_disclosure=sealed))
         s.commit()
@@ -423,7 +427,7 @@ def test_temporal_unreachable_is_503(tmp_path: Path, monkeypatch: pytest.MonkeyP
     keys = FileKeyStore(settings.keys_dir)
     provision(keys, [ORG])
     with TestClient(create_app(settings)) as client:
-        env = Env(settings, keys, client, FakeTemporal())
+        env = Env(settings, keys, client, FakeTemporal(), read_model_database(settings))
         task_id = add_task(env, "case-a")
         assert env.client.get(f"/tasks/{task_id}", headers=env.auth()).status_code == 200
         r = decide(env, task_id, outcome="warn", justification=JUSTIFICATION)

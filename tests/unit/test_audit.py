@@ -13,17 +13,18 @@ from sqlmodel import select
 
 from verdictflow.platform import audit
 from verdictflow.platform.audit import GENESIS, entry_hash, head, record_audit, verify_chain
-from verdictflow.platform.readmodel import AuditEntry, session
+from verdictflow.platform.database import Database
+from verdictflow.platform.readmodel import READ_MODEL, AuditEntry, read_model_database
 from verdictflow.platform.settings import Settings
 
 
-def _url(path: Path) -> str:
-    return f"sqlite:///{path}"
+def _db(path: Path) -> Database:
+    return Database(f"sqlite:///{path}", READ_MODEL)
 
 
-def _fill(url: str, n: int) -> None:
+def _fill(db: Database, n: int) -> None:
     for i in range(n):
-        record_audit(url, actor=f"cw-{i}", action=audit.DISCLOSURE_READ, org_id="bbs",
+        record_audit(db, actor=f"cw-{i}", action=audit.DISCLOSURE_READ, org_id="bbs",
                      case_id=f"case-{i}", task_id=f"task-{i}")
 
 
@@ -51,22 +52,22 @@ def _tamper(db: Path, *statements: str) -> Path:
 
 
 def test_appends_chain_and_verify(tmp_path: Path) -> None:
-    url = _url(tmp_path / "a.db")
-    _fill(url, 5)
+    log = _db(tmp_path / "a.db")
+    _fill(log, 5)
 
-    with session(url) as s:
+    with log.session() as s:
         rows = list(s.exec(select(AuditEntry).order_by(AuditEntry.seq)))
     assert [r.seq for r in rows] == [1, 2, 3, 4, 5]
     assert rows[0].prev_hash == GENESIS
     assert all(b.prev_hash == a.entry_hash for a, b in zip(rows, rows[1:], strict=False))
-    result = verify_chain(url)
+    result = verify_chain(log)
     assert result.ok and result.entries == 5 and result.problems == []
-    assert head(url) == (5, rows[-1].entry_hash)
+    assert head(log) == (5, rows[-1].entry_hash)
 
 
 def test_hash_is_the_documented_canonical_json(tmp_path: Path) -> None:
-    url = _url(tmp_path / "a.db")
-    entry = record_audit(url, actor="cw-1", action=audit.DECISION_MADE, case_id="c1",
+    log = _db(tmp_path / "a.db")
+    entry = record_audit(log, actor="cw-1", action=audit.DECISION_MADE, case_id="c1",
                          detail="outcome=terminate")
     import hashlib
     import json
@@ -76,45 +77,45 @@ def test_hash_is_the_documented_canonical_json(tmp_path: Path) -> None:
             "prev_hash": GENESIS, "seq": 1, "task_id": None}
     expected = hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":"))
                               .encode()).hexdigest()
-    assert entry.entry_hash == expected == head(url)[1]
+    assert entry.entry_hash == expected == head(log)[1]
     assert entry_hash(seq=1, at=entry.at, actor="cw-1", org_id=None, action="decision.made",
                       case_id="c1", task_id=None, detail="outcome=terminate",
                       prev_hash=GENESIS) == expected
 
 
 def test_empty_log_verifies(tmp_path: Path) -> None:
-    url = _url(tmp_path / "a.db")
-    assert verify_chain(url).ok and head(url) == (0, GENESIS)
+    log = _db(tmp_path / "a.db")
+    assert verify_chain(log).ok and head(log) == (0, GENESIS)
 
 
 def test_detail_refuses_personal_data(tmp_path: Path) -> None:
-    url = _url(tmp_path / "a.db")
+    log = _db(tmp_path / "a.db")
     with pytest.raises(ValueError):
-        record_audit(url, actor="cw-1", action=audit.DISCLOSURE_READ, detail="cpr 010190-1234")
+        record_audit(log, actor="cw-1", action=audit.DISCLOSURE_READ, detail="cpr 010190-1234")
     with pytest.raises(ValueError):
-        record_audit(url, actor="cw-1", action=audit.DISCLOSURE_READ, detail="x" * 201)
-    assert head(url) == (0, GENESIS)
+        record_audit(log, actor="cw-1", action=audit.DISCLOSURE_READ, detail="x" * 201)
+    assert head(log) == (0, GENESIS)
 
 
 def test_triggers_refuse_update_and_delete(tmp_path: Path) -> None:
     db = tmp_path / "a.db"
-    _fill(_url(db), 2)
+    _fill(_db(db), 2)
     conn = sqlite3.connect(db)
     with pytest.raises(sqlite3.IntegrityError, match="append-only"):
         conn.execute("UPDATE audit_log SET action = 'x' WHERE seq = 1")
     with pytest.raises(sqlite3.IntegrityError, match="append-only"):
         conn.execute("DELETE FROM audit_log WHERE seq = 2")
     conn.close()
-    assert verify_chain(_url(db)).ok
+    assert verify_chain(_db(db)).ok
 
 
 def test_changed_entry_is_found_at_its_seq(tmp_path: Path) -> None:
     db = tmp_path / "a.db"
-    _fill(_url(db), 5)
+    _fill(_db(db), 5)
 
     copy = _tamper(db, "UPDATE audit_log SET action = 'decision.made' WHERE seq = 3")
 
-    result = verify_chain(_url(copy))
+    result = verify_chain(_db(copy))
     assert not result.ok and result.entries == 5
     assert any(p.startswith("seq 3: entry_hash does not match") for p in result.problems)
     assert not any(p.startswith(("seq 2", "seq 4")) for p in result.problems)
@@ -123,11 +124,11 @@ def test_changed_entry_is_found_at_its_seq(tmp_path: Path) -> None:
 
 def test_removed_entry_is_found(tmp_path: Path) -> None:
     db = tmp_path / "a.db"
-    _fill(_url(db), 5)
+    _fill(_db(db), 5)
 
     copy = _tamper(db, "DELETE FROM audit_log WHERE seq = 3")
 
-    result = verify_chain(_url(copy))
+    result = verify_chain(_db(copy))
     assert not result.ok and result.entries == 4
     assert any("seq 4: follows seq 2, seq 3 missing" in p for p in result.problems)
     assert any(p.startswith("seq 4: prev_hash does not match") for p in result.problems)
@@ -137,24 +138,24 @@ def test_removed_and_rehashed_entry_is_still_found(tmp_path: Path) -> None:
     # An attacker who renumbers the rest to hide the gap must recompute every hash after it;
     # renumbering alone breaks the hashes.
     db = tmp_path / "a.db"
-    _fill(_url(db), 4)
+    _fill(_db(db), 4)
     copy = _tamper(db, "DELETE FROM audit_log WHERE seq = 2",
                    "UPDATE audit_log SET seq = 2 WHERE seq = 3",
                    "UPDATE audit_log SET seq = 3 WHERE seq = 4")
 
-    result = verify_chain(_url(copy))
+    result = verify_chain(_db(copy))
     assert any(p.startswith("seq 2: entry_hash does not match") for p in result.problems)
 
 
 def test_reordered_entries_are_found(tmp_path: Path) -> None:
     db = tmp_path / "a.db"
-    _fill(_url(db), 4)
+    _fill(_db(db), 4)
     # Swapped in three steps: seq is unique.
     copy = _tamper(db, "UPDATE audit_log SET seq = -2 WHERE seq = 2",
                    "UPDATE audit_log SET seq = 2 WHERE seq = 3",
                    "UPDATE audit_log SET seq = 3 WHERE seq = -2")
 
-    result = verify_chain(_url(copy))
+    result = verify_chain(_db(copy))
     assert not result.ok
     assert any(p.startswith("seq 2: prev_hash") for p in result.problems)
     assert any(p.startswith("seq 3: entry_hash") for p in result.problems)
@@ -162,52 +163,54 @@ def test_reordered_entries_are_found(tmp_path: Path) -> None:
 
 def test_truncated_tail_is_found_against_an_anchor(tmp_path: Path) -> None:
     db = tmp_path / "a.db"
-    _fill(_url(db), 5)
-    seq, digest = head(_url(db))
+    _fill(_db(db), 5)
+    seq, digest = head(_db(db))
     anchor = f"{seq}:{digest}"
-    assert verify_chain(_url(db), expected_head=anchor).ok
-    _fill(_url(db), 1)  # the log grows past the anchor: still fine
-    assert verify_chain(_url(db), expected_head=anchor).ok
+    assert verify_chain(_db(db), expected_head=anchor).ok
+    _fill(_db(db), 1)  # the log grows past the anchor: still fine
+    assert verify_chain(_db(db), expected_head=anchor).ok
 
     copy = _tamper(db, "DELETE FROM audit_log WHERE seq >= 5")
 
-    plain = verify_chain(_url(copy))
+    plain = verify_chain(_db(copy))
     assert [p for p in plain.problems if "trigger" not in p] == []  # undetectable alone
-    anchored = verify_chain(_url(copy), expected_head=anchor)
+    anchored = verify_chain(_db(copy), expected_head=anchor)
     assert any("not found" in p and "truncated" in p for p in anchored.problems)
 
 
 def test_concurrent_appends_from_threads(tmp_path: Path) -> None:
-    url = _url(tmp_path / "a.db")
-    threads = [threading.Thread(target=_fill, args=(url, 20)) for _ in range(5)]
+    log = _db(tmp_path / "a.db")
+    threads = [threading.Thread(target=_fill, args=(log, 20)) for _ in range(5)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
 
-    result = verify_chain(url)
+    result = verify_chain(log)
     assert result.ok and result.entries == 100
 
 
-def _append_many(db: str, worker: int, n: int) -> None:
+def _append_many(url: str, worker: int, n: int) -> None:
+    db = Database(url, READ_MODEL)  # a process of its own, with its own engine
     for i in range(n):
         record_audit(db, actor=f"proc-{worker}", action=audit.CODEC_DECODE,
                      task_id=f"{worker}-{i}")
 
 
 def test_concurrent_appends_from_processes(tmp_path: Path) -> None:
-    url = _url(tmp_path / "a.db")
-    record_audit(url, actor="setup", action=audit.KEY_ROTATE)  # table and triggers exist
+    log = _db(tmp_path / "a.db")
+    record_audit(log, actor="setup", action=audit.KEY_ROTATE)  # table and triggers exist
     # spawn: a forked child would inherit the parent's open SQLite connections.
     ctx = multiprocessing.get_context("spawn")
-    procs = [ctx.Process(target=_append_many, args=(url, w, 25)) for w in range(4)]
+    procs = [ctx.Process(target=_append_many, args=(f"sqlite:///{tmp_path / 'a.db'}", w, 25))
+             for w in range(4)]
     for p in procs:
         p.start()
     for p in procs:
         p.join(timeout=120)
     assert [p.exitcode for p in procs] == [0, 0, 0, 0]
 
-    result = verify_chain(url)
+    result = verify_chain(log)
     assert result.ok and result.entries == 101, result.problems
     conn = sqlite3.connect(tmp_path / "a.db")
     seqs = [r[0] for r in conn.execute("SELECT seq FROM audit_log ORDER BY seq")]
@@ -217,7 +220,7 @@ def test_concurrent_appends_from_processes(tmp_path: Path) -> None:
 
 def test_commands_print_a_summary_and_exit_code(tmp_path: Path) -> None:
     settings = Settings(state_dir=tmp_path, environment="test")
-    _fill(settings.database_url, 3)
+    _fill(read_model_database(settings), 3)
     out = io.StringIO()
     assert audit.audit_head_command(settings, out=out) == 0
     anchor = out.getvalue().strip()
@@ -240,4 +243,4 @@ def test_a_pre_chain_audit_table_is_refused_clearly(tmp_path: Path) -> None:
                  "org_id TEXT, action TEXT, case_id TEXT, task_id TEXT)")
     conn.close()
     with pytest.raises(RuntimeError, match="predates the hash chain"):
-        record_audit(_url(db), actor="cw-1", action=audit.DISCLOSURE_READ)
+        record_audit(_db(db), actor="cw-1", action=audit.DISCLOSURE_READ)

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from verdictflow.platform.audit import record_audit
+from verdictflow.platform.readmodel import read_model_database
 from verdictflow.platform.settings import Settings
 
 
@@ -19,9 +20,9 @@ def verify(state: Path) -> subprocess.CompletedProcess[str]:
 
 
 def test_audit_verify_detects_a_changed_entry(tmp_path: Path) -> None:
-    settings = Settings(state_dir=tmp_path, environment="test")
+    read_model = read_model_database(Settings(state_dir=tmp_path, environment="test"))
     for n in range(5):
-        record_audit(settings.database_url, actor=f"cw-{n}", action="disclosure.read",
+        record_audit(read_model, actor=f"cw-{n}", action="disclosure.read",
                      org_id="bbs", case_id=f"case-{n}")
     ok = verify(tmp_path)
     assert ok.returncode == 0 and "5 entries" in ok.stdout

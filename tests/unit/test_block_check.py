@@ -12,7 +12,7 @@ from services.api.app import create_app
 from services.api.auth import issue_dev_token
 from verdictflow.domain.identity import person_ref
 from verdictflow.platform.keys import keystore_for
-from verdictflow.platform.readmodel import AuditEntry, ReentryBlockRecord, session
+from verdictflow.platform.readmodel import AuditEntry, ReentryBlockRecord, read_model_database
 from verdictflow.platform.settings import Settings
 
 CPR = "1203851111"
@@ -23,7 +23,7 @@ def api(tmp_path: Path):  # noqa: ANN201
     settings = Settings(state_dir=tmp_path, environment="test")
     keys = keystore_for(settings)
     today = date.today()
-    with session(settings.database_url) as s:
+    with read_model_database(settings).session() as s:
         s.add(ReentryBlockRecord(
             block_id="b1", case_id="case-1", area_id="broendby-strand",
             person_ref=person_ref(CPR, keys.pseudonym_key()),
@@ -64,7 +64,7 @@ def test_an_organisation_elsewhere_learns_nothing(api) -> None:  # noqa: ANN001
 def test_lookups_are_audited_without_the_cpr_number(api) -> None:  # noqa: ANN001
     check(api, "bbs", CPR)
     _, settings, _ = api
-    with session(settings.database_url) as s:
+    with read_model_database(settings).session() as s:
         rows = [r for r in s.query(AuditEntry).all() if r.action == "block.lookup"]
     assert len(rows) == 1 and rows[0].org_id == "bbs"
     assert CPR not in (rows[0].detail or "") and "blocked" in (rows[0].detail or "")

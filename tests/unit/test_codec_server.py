@@ -22,7 +22,7 @@ from services.codec_server.app import create_codec_app
 from verdictflow.platform.codec import EncryptionCodec
 from verdictflow.platform.identity_provider import issue_dev_token
 from verdictflow.platform.keys import FileKeyStore
-from verdictflow.platform.readmodel import AuditEntry, session
+from verdictflow.platform.readmodel import AuditEntry, read_model_database
 from verdictflow.platform.settings import Settings
 
 UI = "http://127.0.0.1:8233"
@@ -49,7 +49,7 @@ class Env:
                                          **self.auth(role), **headers})
 
     def audit(self) -> list[AuditEntry]:
-        with session(self.settings.database_url) as s:
+        with read_model_database(self.settings).session() as s:
             return list(s.exec(select(AuditEntry).order_by(AuditEntry.id)))
 
 

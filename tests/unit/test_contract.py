@@ -20,7 +20,7 @@ from verdictflow.domain.topics import (
     VERDICT_OVERTURNED,
 )
 
-# The example of shared/contracts/events.md, in an envelope as the contract describes it.
+# The example of docs/contracts.md (the registered event), as the contract describes it.
 CONTRACT_EXAMPLE = """{
   "specversion": "1.0",
   "id": "0f8e2a4c-8d1b-4a47-9e35-8f6d2c1b7a90",

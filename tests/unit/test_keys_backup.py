@@ -17,7 +17,7 @@ from verdictflow.platform.audit import KEY_BACKUP, KEY_DESTROY, KEY_RESTORE, rec
 from verdictflow.platform.keyarchive import ScryptCost
 from verdictflow.platform.keybackup import BackupRefused, backup, restore
 from verdictflow.platform.keys import FileKeyStore, provision
-from verdictflow.platform.readmodel import AuditEntry, session
+from verdictflow.platform.readmodel import AuditEntry, read_model_database
 from verdictflow.platform.settings import Settings, get_settings
 
 PASS = "a long passphrase kept in the safe"
@@ -136,7 +136,7 @@ def run(cli: CliRunner, monkeypatch: pytest.MonkeyPatch, state: Path, *args: str
 
 
 def audited(state: Path) -> list[str]:
-    with session(Settings(state_dir=state, environment="test").database_url) as s:
+    with read_model_database(Settings(state_dir=state, environment="test")).session() as s:
         return [e.action for e in s.exec(select(AuditEntry))]
 
 
@@ -212,7 +212,7 @@ def test_a_restore_does_not_bring_back_a_case_purged_after_the_backup(
     assert run(cli, monkeypatch, tmp_path, "backup", str(archive)).exit_code == 0
     # Purged later, as `verdictflow case purge` does it: key destroyed, audited.
     store.case_keys().destroy("case-live")
-    record_audit(Settings(state_dir=tmp_path, environment="test").database_url,
+    record_audit(read_model_database(Settings(state_dir=tmp_path, environment="test")),
                  actor="operator", action=KEY_DESTROY, case_id="case-live")
 
     back = run(cli, monkeypatch, tmp_path, "restore", "--force", str(archive))

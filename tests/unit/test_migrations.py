@@ -24,11 +24,10 @@ from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
 
 from services.gateway import inbox
-from services.gateway.service import gateway_db_url
 from verdictflow.cli import migrate
 from verdictflow.platform import audit
 from verdictflow.platform.audit import record_audit
-from verdictflow.platform.readmodel import engine_for
+from verdictflow.platform.readmodel import read_model_database
 from verdictflow.platform.settings import REPO_DIR, Settings
 
 
@@ -75,8 +74,9 @@ def test_migrated_audit_log_is_append_only_and_chains(tmp_path: Path) -> None:
     db = _db(settings)
     assert set(_triggers(db)) == set(audit._SQLITE_TRIGGERS)  # before any append
 
+    read_model = read_model_database(settings)
     for i in range(3):
-        record_audit(settings.database_url, actor=f"cw-{i}", action=audit.DISCLOSURE_READ,
+        record_audit(read_model, actor=f"cw-{i}", action=audit.DISCLOSURE_READ,
                      org_id="bbs", case_id=f"case-{i}")
     assert set(_triggers(db)) == set(audit._SQLITE_TRIGGERS)  # ensure_append_only added none
     with sqlite3.connect(db) as conn:
@@ -84,7 +84,7 @@ def test_migrated_audit_log_is_append_only_and_chains(tmp_path: Path) -> None:
             conn.execute("UPDATE audit_log SET actor = 'someone-else'")
         with pytest.raises(sqlite3.DatabaseError, match="append-only"):
             conn.execute("DELETE FROM audit_log")
-    result = audit.verify_chain(settings.database_url)
+    result = audit.verify_chain(read_model)
     assert result.ok, result.problems
     assert result.entries == 3
     assert migrate.check(settings) == []
@@ -94,14 +94,14 @@ def test_migration_triggers_are_ensure_append_only_s(tmp_path: Path) -> None:
     migrated, embedded = _settings(tmp_path / "migrated"), _settings(tmp_path / "embedded")
     migrate.upgrade(migrated)
     embedded.state_dir.mkdir()
-    record_audit(embedded.database_url, actor="cw", action=audit.DISCLOSURE_READ)
+    record_audit(read_model_database(embedded), actor="cw", action=audit.DISCLOSURE_READ)
 
     assert _triggers(_db(migrated)) == _triggers(_db(embedded))  # same names, same SQL
 
 
 def test_create_all_database_is_stamped(tmp_path: Path) -> None:
     settings = _settings(tmp_path)
-    engine_for(settings.database_url)  # the embedded default, as before migrations
+    read_model_database(settings).ready()  # the embedded default, as before migrations
     assert migrate.current(settings) is None
     assert migrate.check(settings)  # unversioned, no triggers yet
 
@@ -116,7 +116,7 @@ def test_create_all_database_is_stamped(tmp_path: Path) -> None:
 
 def test_unknown_tables_are_not_stamped(tmp_path: Path) -> None:
     settings = _settings(tmp_path)
-    engine_for(settings.database_url)
+    read_model_database(settings).ready()
     with sqlite3.connect(_db(settings)) as conn:
         conn.execute("ALTER TABLE cases ADD COLUMN something TEXT")
 
@@ -139,12 +139,13 @@ def test_downgrade_base_then_upgrade(tmp_path: Path) -> None:
 
 def test_gateway_store(tmp_path: Path) -> None:
     settings = _settings(tmp_path)
-    url = gateway_db_url(settings)
+    store = inbox.gateway_store(settings)
     migrate.upgrade(settings, store="gateway")
     assert migrate.check(settings, "gateway") == []
-    inbox.keep(url, inbox.ReceivedDisclosure(disclosure_id="d-1", org_id="bbs", case_id="c-1",
+    inbox.keep(store, inbox.ReceivedDisclosure(disclosure_id="d-1", org_id="bbs", case_id="c-1",
                                             sealed="ciphertext", digest="sha256:0"))
-    assert [d.disclosure_id for d in inbox.kept(url, "bbs")] == ["d-1"]
+    assert [d.disclosure_id for d in inbox.kept(store, "bbs")] == ["d-1"]
+    store.dispose()
 
     migrate.downgrade(settings, "base", store="gateway")
     assert _tables(tmp_path / "gateway.db") == {"alembic_version"}
@@ -154,7 +155,7 @@ def test_gateway_store(tmp_path: Path) -> None:
 
 def test_gateway_store_made_by_create_all_is_stamped(tmp_path: Path) -> None:
     settings = _settings(tmp_path)
-    inbox.kept(gateway_db_url(settings), "bbs")  # creates the table on first use
+    inbox.kept(inbox.gateway_store(settings), "bbs")  # creates the table on first use
 
     assert migrate.stamp_if_unversioned(settings, "gateway") == migrate.head_revision("gateway")
     assert migrate.check(settings, "gateway") == []
@@ -260,8 +261,10 @@ def pg_settings(postgres: str, tmp_path: Path) -> Settings:
 def test_postgres_upgrade_check_downgrade(pg_settings: Settings) -> None:
     migrate.upgrade(pg_settings)
     assert migrate.check(pg_settings) == []
-    record_audit(pg_settings.database_url, actor="cw", action=audit.DISCLOSURE_READ)
-    assert audit.verify_chain(pg_settings.database_url).ok
+    read_model = read_model_database(pg_settings)
+    record_audit(read_model, actor="cw", action=audit.DISCLOSURE_READ)
+    assert audit.verify_chain(read_model).ok
+    read_model.dispose()
 
     migrate.downgrade(pg_settings, "base")
     assert migrate.current(pg_settings) is None
@@ -271,6 +274,6 @@ def test_postgres_upgrade_check_downgrade(pg_settings: Settings) -> None:
 
 @pytest.mark.postgres
 def test_postgres_create_all_database_is_stamped(pg_settings: Settings) -> None:
-    engine_for(pg_settings.database_url)
+    read_model_database(pg_settings).ready()
     assert migrate.stamp_if_unversioned(pg_settings) == migrate.head_revision("readmodel")
     assert migrate.check(pg_settings) == []

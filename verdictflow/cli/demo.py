@@ -22,9 +22,10 @@ from verdictflow.cli.launcher import SERVICES
 from verdictflow.domain.identity import case_id_for
 from verdictflow.domain.samples import sample_verdicts
 from verdictflow.domain.topics import POLICE_VERDICTS, VERDICT_FINALIZED, VERDICT_OVERTURNED
+from verdictflow.platform.database import Database
 from verdictflow.platform.kafka import EventPublisher
 from verdictflow.platform.keys import keystore_for, provision_for_development
-from verdictflow.platform.readmodel import CaseRecord, session
+from verdictflow.platform.readmodel import CaseRecord, read_model_database
 from verdictflow.platform.reference import load_reference
 from verdictflow.platform.settings import Settings
 
@@ -35,8 +36,8 @@ FINAL = {"reentry_blocked", "not_eligible", "closed", "retracted", "overturned"}
 OUTCOMES = ("terminate", "warn", "no_action")
 
 
-def _stages(settings: Settings, case_ids: list[str]) -> dict[str, str]:
-    with session(settings.database_url) as s:
+def _stages(db: Database, case_ids: list[str]) -> dict[str, str]:
+    with db.session() as s:
         rows = s.exec(select(CaseRecord).where(CaseRecord.case_id.in_(case_ids)))  # type: ignore[attr-defined]
         return {r.case_id: r.stage for r in rows}
 
@@ -52,12 +53,12 @@ def _check_services(settings: Settings) -> None:
             raise ServiceDied(f"the {name} service stopped:\n{processes.log_tail(name, settings)}")
 
 
-async def _settle(settings: Settings, case_ids: list[str], wanted: set[str],
+async def _settle(settings: Settings, db: Database, case_ids: list[str], wanted: set[str],
                   timeout: float = 60) -> dict[str, str]:
     deadline = time.monotonic() + timeout
     while True:
         _check_services(settings)
-        stages = _stages(settings, case_ids)
+        stages = _stages(db, case_ids)
         if all(stages.get(c) in wanted for c in case_ids) or time.monotonic() > deadline:
             return stages
         await asyncio.sleep(0.5)
@@ -97,14 +98,17 @@ def _answer(kind: str, n: int) -> dict[str, Any]:
 
 
 async def run_demo(settings: Settings) -> int:
+    db = read_model_database(settings)  # where the demo watches the cases' stages
     try:
-        return await _run(settings)
+        return await _run(settings, db)
     except ServiceDied as died:
         print(f"✗ {died}")
         return 1
+    finally:
+        db.dispose()
 
 
-async def _run(settings: Settings) -> int:
+async def _run(settings: Settings, db: Database) -> int:
     started = time.monotonic()
     ref = load_reference(settings)
     provision_for_development(settings)  # the demo's caseworkers need their organisations' keys
@@ -117,11 +121,11 @@ async def _run(settings: Settings) -> int:
     async with EventPublisher(settings) as pub:
         await _send(pub, first)
         print(f"→ sent {len(first)} police events for {len(samples)} verdicts")
-        await _settle(settings, case_ids, RESTING)
+        await _settle(settings, db, case_ids, RESTING)
         await _send(pub, later)
         print(f"→ sent {len(later)} finalized/overturned events")
         await asyncio.sleep(1)
-        await _settle(settings, case_ids, RESTING)
+        await _settle(settings, db, case_ids, RESTING)
 
     orgs = [o.id for o in ref.partnerships.housing_organisations]
     districts = [d.id for d in ref.partnerships.police_districts]
@@ -134,11 +138,11 @@ async def _run(settings: Settings) -> int:
         if n:
             print(f"→ {n} tasks decided through the API")
         decided += n
-        if all(st in FINAL for st in _stages(settings, case_ids).values()):
+        if all(st in FINAL for st in _stages(db, case_ids).values()):
             break
         await asyncio.sleep(0.5)
 
-    stages = await _settle(settings, case_ids, FINAL, timeout=30)
+    stages = await _settle(settings, db, case_ids, FINAL, timeout=30)
     return _summary(samples, key, case_ids, stages, time.monotonic() - started, settings)
 
 

@@ -15,6 +15,7 @@ import typer
 from verdictflow.platform.settings import get_settings
 
 if TYPE_CHECKING:  # imported where used: a command loads only what it needs
+    from verdictflow.platform.database import Database
     from verdictflow.platform.keys import FileKeyStore
 
 app = typer.Typer(help="verdictflow: durable, private follow-up of verdicts "
@@ -46,6 +47,13 @@ def _keys() -> FileKeyStore:
     from verdictflow.platform.keys import keystore_for
 
     return keystore_for(get_settings())
+
+
+def _read_model() -> Database:
+    """The read model, with the audit log, for this command (built once per command)."""
+    from verdictflow.platform.readmodel import read_model_database
+
+    return read_model_database(get_settings())
 
 
 # -- infrastructure ---------------------------------------------------------------
@@ -230,7 +238,8 @@ def dlq_replay(
     except ValueError:
         raise typer.BadParameter("POSITION is PARTITION:OFFSET, e.g. 0:17") from None
     try:
-        letter = asyncio.run(replay(get_settings(), _keys(), topic, partition, offset))
+        letter = asyncio.run(replay(get_settings(), _keys(), _read_model(), topic, partition,
+                                    offset))
     except DeadLetterError as exc:
         print(f"✗ {exc}", file=sys.stderr)
         raise typer.Exit(1) from None
@@ -251,7 +260,7 @@ def case_purge(
     settings, keys = get_settings(), _keys()
 
     async def main() -> None:
-        result = await purge_case(settings, keys, await connect(settings, keys), case_id_,
+        result = await purge_case(_read_model(), keys, await connect(settings, keys), case_id_,
                                   actor=actor, force=force)
         print(f"✓ {result.case_id} purged (key destroyed now: {result.key_destroyed}, "
               f"tasks cleared: {result.tasks_cleared})")
@@ -339,7 +348,7 @@ def keys_init() -> None:
     if made:
         from verdictflow.platform.audit import KEY_PROVISION, record_audit
 
-        record_audit(settings.database_url, actor="operator", action=KEY_PROVISION,
+        record_audit(_read_model(), actor="operator", action=KEY_PROVISION,
                      detail=f"{len(made)} key files")
     print(f"✓ {len(made)} key file(s) created in {settings.keys_dir}" if made
           else f"✓ all keys present in {settings.keys_dir}")
@@ -355,16 +364,16 @@ def keys_rotate(
 
     if not codec and not org:
         raise typer.BadParameter("say what to rotate: --codec and/or --org ORG")
-    keys, url = _keys(), get_settings().database_url
+    keys, db = _keys(), _read_model()
     if org:
         _known_org(keys, org)
     if codec:
         kid = keys.rotate_codec_key()
-        record_audit(url, actor="operator", action=KEY_ROTATE, detail=f"codec primary {kid}")
+        record_audit(db, actor="operator", action=KEY_ROTATE, detail=f"codec primary {kid}")
         print(f"codec primary key is now {kid}")
     if org:
         k = keys.rotate_org_keys(org)
-        record_audit(url, actor="operator", action=KEY_ROTATE, org_id=org,
+        record_audit(db, actor="operator", action=KEY_ROTATE, org_id=org,
                      detail=f"encryption {k.encryption_key_id} signing {k.signing_key_id}")
         print(f"{org}: encryption key {k.encryption_key_id}, signing key {k.signing_key_id}")
 
@@ -406,7 +415,7 @@ def keys_backup(
     except (BackupRefused, ArchiveError) as exc:
         print(f"✗ {exc}")
         raise typer.Exit(1) from None
-    record_audit(settings.database_url, actor="operator", action=KEY_BACKUP,
+    record_audit(_read_model(), actor="operator", action=KEY_BACKUP,
                  detail=f"{held.files} files, {held.case_keys} case keys")
     print(f"✓ {held.files} key files ({held.case_keys} case keys, "
           f"{held.case_keys_destroyed} of them destroyed) sealed into {file}")
@@ -439,13 +448,14 @@ def keys_restore(
     except (BackupRefused, ArchiveError, OSError) as exc:
         print(f"✗ {exc}")
         raise typer.Exit(1) from None
-    record_audit(settings.database_url, actor="operator", action=KEY_RESTORE,
+    db = _read_model()
+    record_audit(db, actor="operator", action=KEY_RESTORE,
                  detail=f"{held.files} files, {held.case_keys} case keys")
     print(f"✓ {held.files} key files ({held.case_keys} case keys) restored into "
           f"{settings.keys_dir}")
     if aside:
         print(f"  the key store it replaced is kept at {aside}")
-    again = reapply_purges(settings, _keys())
+    again = reapply_purges(db, _keys())
     if again:
         print(f"  {len(again)} case(s) purged after this backup was made: purged again")
 

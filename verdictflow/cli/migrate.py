@@ -7,7 +7,7 @@ Two stores, each its own database with its own migration scripts in the package:
 - ``gateway``: the housing gateways' own store (``GATEWAY_STORE``, ``gateway.db`` in the
   state directory), scripts in ``verdictflow/migrations_gateway``.
 
-The embedded default still creates its tables on first use (``readmodel.engine_for``);
+The embedded default still creates its tables on first use (``platform.database.Database``);
 migrations are the production path: ``verdictflow db upgrade`` before the services start.
 A database that create_all made (before migrations, or by the embedded default) is
 stamped at the revision its tables match, so upgrading it never fails on "already exists".
@@ -34,11 +34,12 @@ from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Column, Constraint, Index, MetaData, Table, create_engine, inspect
+from sqlalchemy import Column, Constraint, Index, MetaData, Table, inspect
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.pool import NullPool
 from sqlalchemy.sql.schema import ColumnCollectionConstraint
+
+from verdictflow.platform.database import configure_engine
 
 if TYPE_CHECKING:
     from verdictflow.platform.settings import Settings
@@ -71,7 +72,7 @@ def target_metadata(store: str) -> MetaData:
 
 def database_url(settings: Settings, store: str = "readmodel") -> str:
     if store == "gateway":
-        from services.gateway.service import gateway_db_url
+        from services.gateway.inbox import gateway_db_url
 
         return gateway_db_url(settings)
     return settings.database_url
@@ -128,9 +129,9 @@ def _connect(url: str) -> Iterator[Connection]:
     database = make_url(url).database if sqlite else None
     if database and database != ":memory:":
         Path(database).parent.mkdir(parents=True, exist_ok=True)
-    # Other processes may hold the SQLite file: wait for its lock as engine_for does.
-    engine = create_engine(url, poolclass=NullPool,
-                           connect_args={"timeout": 30} if sqlite else {})
+    # Configured as the services' engines are (other processes may hold the SQLite file:
+    # wait for its lock), without a pool: nothing stays open after the command.
+    engine = configure_engine(url, pooled=False)
     try:
         with engine.connect() as conn:
             yield conn
@@ -199,7 +200,7 @@ def stamp_if_unversioned(settings: Settings, store: str = "readmodel") -> str | 
         # (create_all leaves them to the first append).
         from verdictflow.platform.audit import ensure_append_only
 
-        engine = create_engine(url, poolclass=NullPool, connect_args={"timeout": 30})
+        engine = configure_engine(url, pooled=False)
         ensure_append_only(engine)
         engine.dispose()
     command.stamp(config(url, store), revision)

@@ -1,4 +1,4 @@
-"""Topic names and event types of the v1 contracts (shared/contracts/events.md)."""
+"""Topic names and event types of the v1 contracts (docs/contracts.md)."""
 
 POLICE_VERDICTS = "police.verdicts.v1"
 HOUSING_DISCLOSURES = "housing.disclosures.v1"

@@ -32,9 +32,10 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
 from verdictflow.domain.identity import has_cpr_shaped
-from verdictflow.platform.readmodel import AuditEntry, engine_for, utcnow
+from verdictflow.platform.readmodel import AuditEntry, read_model_database, utcnow
 
 if TYPE_CHECKING:
+    from verdictflow.platform.database import Database
     from verdictflow.platform.settings import Settings
 
 # -- the actions that are audited (callers use these names, auditors filter on them) ----
@@ -192,15 +193,15 @@ def append(engine: Engine, *, actor: str, action: str, org_id: str | None = None
     raise AssertionError("unreachable")
 
 
-def record_audit(url: str, *, actor: str, action: str, org_id: str | None = None,
+def record_audit(db: Database, *, actor: str, action: str, org_id: str | None = None,
                  case_id: str | None = None, task_id: str | None = None,
                  detail: str | None = None, once: bool = False) -> AuditEntry:
-    """Append to the hash-chained audit log of the database at ``url``.
+    """Append to the hash-chained audit log of the read model ``db``.
 
     ``action`` is one of this module's names; ``once=True`` makes the entry idempotent on
     (action, task_id, detail).
     """
-    return append(engine_for(url), actor=actor, action=action, org_id=org_id,
+    return append(db.ready(), actor=actor, action=action, org_id=org_id,
                   case_id=case_id, task_id=task_id, detail=detail, once=once)
 
 
@@ -246,9 +247,9 @@ def _parse_anchor(anchor: str) -> tuple[int | None, str]:
     return (int(seq) if seq else None), digest.lower()
 
 
-def verify_chain(url: str, expected_head: str | None = None) -> AuditVerification:
+def verify_chain(db: Database, expected_head: str | None = None) -> AuditVerification:
     """Walk the whole chain in seq order and report every break, with the seq it is at."""
-    engine = engine_for(url)
+    engine = db.ready()
     problems: list[str] = []
     count, prev_seq, prev_hash = 0, 0, GENESIS
     anchor = _parse_anchor(expected_head) if expected_head else None
@@ -287,9 +288,9 @@ def verify_chain(url: str, expected_head: str | None = None) -> AuditVerificatio
     return AuditVerification(not problems, count, problems, prev_seq, prev_hash)
 
 
-def head(url: str) -> tuple[int, str]:
+def head(db: Database) -> tuple[int, str]:
     """The newest (seq, entry_hash); (0, 64 zeros) for an empty log. Anchor this."""
-    with engine_for(url).connect() as conn:
+    with db.ready().connect() as conn:
         last = conn.execute(select(_TABLE.c.seq, _TABLE.c.entry_hash)
                             .order_by(_TABLE.c.seq.desc()).limit(1)).first()
     return (last.seq, last.entry_hash) if last else (0, GENESIS)
@@ -298,7 +299,11 @@ def head(url: str) -> tuple[int, str]:
 # -- CLI bodies (wired in verdictflow/cli/main.py as `verdictflow audit verify|head`) ----------
 def audit_verify_command(settings: Settings, expected_head: str | None = None,
                          out: TextIO = sys.stdout) -> int:
-    result = verify_chain(settings.database_url, expected_head)
+    db = read_model_database(settings)
+    try:
+        result = verify_chain(db, expected_head)
+    finally:
+        db.dispose()
     if result.ok:
         print(f"✓ audit log intact: {result.entries} entries, "
               f"head {result.head_seq}:{result.head_hash}", file=out)
@@ -312,6 +317,10 @@ def audit_verify_command(settings: Settings, expected_head: str | None = None,
 
 def audit_head_command(settings: Settings, out: TextIO = sys.stdout) -> int:
     # One token, SEQ:HASH, so a cron job can append it to an external anchor as is.
-    seq, digest = head(settings.database_url)
+    db = read_model_database(settings)
+    try:
+        seq, digest = head(db)
+    finally:
+        db.dispose()
     print(f"{seq}:{digest}", file=out)
     return 0

@@ -18,6 +18,7 @@ from aiokafka.admin import AIOKafkaAdminClient
 
 from verdictflow.domain.topics import TOPICS, dlq
 from verdictflow.platform.audit import DLQ_REPLAY, record_audit
+from verdictflow.platform.database import Database
 from verdictflow.platform.deadletter import KIND_HEADER, open_dead_letter
 from verdictflow.platform.kafka import KAFKA_MAX_MESSAGE_BYTES, EventPublisher, Record
 from verdictflow.platform.keys import KeyStore
@@ -135,15 +136,16 @@ async def original_of(settings: Settings, keys: KeyStore, topic: str, partition:
         await consumer.stop()
 
 
-async def replay(settings: Settings, keys: KeyStore, topic: str, partition: int, offset: int,
-                 actor: str = "operator") -> DeadLetter:
-    """Publishes the original of one dead letter to its topic again (audited)."""
+async def replay(settings: Settings, keys: KeyStore, audit_log: Database, topic: str,
+                 partition: int, offset: int, actor: str = "operator") -> DeadLetter:
+    """Publishes the original of one dead letter to its topic again (audited in
+    ``audit_log``, the read model's)."""
     letter, key, value = await original_of(settings, keys, topic, partition, offset)
     if letter.original_topic != topic:
         raise DeadLetterError(f"the dead letter came from {letter.original_topic}, not {topic}")
     async with EventPublisher(settings) as publisher:
         await publisher.publish_raw(topic, key, value, [("dlq-replayed-from",
                                                          f"{partition}:{offset}".encode())])
-    record_audit(settings.database_url, actor=actor, action=DLQ_REPLAY,
+    record_audit(audit_log, actor=actor, action=DLQ_REPLAY,
                  detail=f"{dlq(topic)} {partition}:{offset}")
     return letter

@@ -15,9 +15,9 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from verdictflow.domain.identity import block_workflow_id
 from verdictflow.platform.audit import CASE_PURGE, KEY_DESTROY, record_audit
+from verdictflow.platform.database import Database
 from verdictflow.platform.keys import KeyStore
-from verdictflow.platform.readmodel import AuditEntry, Task, session
-from verdictflow.platform.settings import Settings
+from verdictflow.platform.readmodel import AuditEntry, Task
 
 
 class CaseStillOpen(Exception):
@@ -41,7 +41,7 @@ async def _running(client: Client, workflow_id: str) -> bool:
     return desc.status == WorkflowExecutionStatus.RUNNING
 
 
-async def purge_case(settings: Settings, keys: KeyStore, client: Client, case_id: str, *,
+async def purge_case(db: Database, keys: KeyStore, client: Client, case_id: str, *,
                      actor: str, force: bool = False) -> PurgeResult:
     for workflow_id in (case_id, block_workflow_id(case_id)):
         if await _running(client, workflow_id):
@@ -50,15 +50,15 @@ async def purge_case(settings: Settings, keys: KeyStore, client: Client, case_id
             await client.get_workflow_handle(workflow_id).terminate("purged")
 
     destroyed = keys.case_keys().destroy(case_id)
-    cleared = await asyncio.to_thread(_clear_read_model, settings.database_url, case_id)
+    cleared = await asyncio.to_thread(_clear_read_model, db, case_id)
     for action in (KEY_DESTROY, CASE_PURGE):
-        record_audit(settings.database_url, actor=actor, action=action, case_id=case_id)
+        record_audit(db, actor=actor, action=action, case_id=case_id)
     return PurgeResult(case_id, destroyed, cleared)
 
 
-def _clear_read_model(url: str, case_id: str) -> int:
+def _clear_read_model(db: Database, case_id: str) -> int:
     # The sealed copies no longer open; removing them is tidiness, not the protection.
-    with session(url) as s:
+    with db.session() as s:
         tasks = list(s.exec(select(Task).where(Task.case_id == case_id)))
         for task in tasks:
             task.sealed_disclosure = None
@@ -67,18 +67,18 @@ def _clear_read_model(url: str, case_id: str) -> int:
         return len(tasks)
 
 
-def reapply_purges(settings: Settings, keys: KeyStore) -> list[str]:
+def reapply_purges(db: Database, keys: KeyStore) -> list[str]:
     """After a key restore: destroy again every case key the audit log says was destroyed.
 
     A backup taken before a purge still holds that case's key; restoring it must not
     bring the case back. Needs the read model's audit log (it outlives the key store).
     """
-    with session(settings.database_url) as s:
+    with db.session() as s:
         purged = set(s.exec(select(AuditEntry.case_id).where(
             AuditEntry.action == KEY_DESTROY, AuditEntry.case_id.is_not(None))))  # type: ignore[union-attr]
     again = sorted(c for c in purged if c and keys.case_keys().status(c) == "active")
     for case_id in again:
         keys.case_keys().destroy(case_id)
-        record_audit(settings.database_url, actor="operator", action=KEY_DESTROY,
+        record_audit(db, actor="operator", action=KEY_DESTROY,
                      case_id=case_id, detail="again, after a key restore")
     return again

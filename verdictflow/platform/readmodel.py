@@ -8,17 +8,16 @@ Every write is an upsert keyed on a natural id, so a retried activity writes onc
 
 from __future__ import annotations
 
-import threading
-import time
 from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING
 
-from sqlalchemy import MetaData, event
-from sqlalchemy.engine import Engine
-from sqlalchemy.exc import OperationalError
-from sqlmodel import Field, Session, SQLModel, create_engine, select
+from sqlalchemy import MetaData
+from sqlmodel import Field, SQLModel, col, select
 
-_engines: dict[str, Engine] = {}
-_engines_lock = threading.Lock()
+from verdictflow.platform.database import Database
+
+if TYPE_CHECKING:
+    from verdictflow.platform.settings import Settings
 
 
 def utcnow() -> datetime:
@@ -96,57 +95,17 @@ class AuditEntry(ReadModel, table=True):
     entry_hash: str = Field(max_length=64, unique=True)
 
 
-def engine_for(url: str, metadata: MetaData | None = None) -> Engine:
-    """One engine per database URL per process, its tables created on first use."""
-    with _engines_lock:
-        engine = _engines.get(url)
-        if engine is None:
-            engine = _new_engine(url)
-            _create_tables(engine, metadata or READ_MODEL)
-            _engines[url] = engine
-        return engine
+def read_model_database(settings: Settings) -> Database:
+    """The read model of ``settings.database_url``: build it once per process."""
+    return Database(settings.database_url, READ_MODEL)
 
 
-def _new_engine(url: str) -> Engine:
-    connect_args = {"check_same_thread": False, "timeout": 30} if url.startswith("sqlite") else {}
-    engine = create_engine(url, connect_args=connect_args)
-    if url.startswith("sqlite"):
-        # Several processes (worker, API, gateways) share the file: WAL lets readers and
-        # one writer work at once.
-        @event.listens_for(engine, "connect")
-        def _pragmas(conn, _record):  # noqa: ANN001
-            cur = conn.cursor()
-            cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute("PRAGMA synchronous=NORMAL")
-            cur.close()
-
-    return engine
-
-
-def _create_tables(engine: Engine, metadata: MetaData) -> None:
-    # Processes starting together race to create the same tables; the loser sees
-    # "already exists" and simply looks again.
-    for attempt in range(5):
-        try:
-            metadata.create_all(engine)
-            return
-        except OperationalError as exc:
-            if "already exists" not in str(exc) and "locked" not in str(exc):
-                raise
-            time.sleep(0.2 * (attempt + 1))
-    metadata.create_all(engine)
-
-
-def session(url: str, metadata: MetaData | None = None) -> Session:
-    return Session(engine_for(url, metadata), expire_on_commit=False)
-
-
-def open_tasks(url: str, org_id: str) -> list[Task]:
-    with session(url) as s:
+def open_tasks(db: Database, org_id: str) -> list[Task]:
+    with db.session() as s:
         q = select(Task).where(Task.org_id == org_id, Task.status == "open")
-        return list(s.exec(q.order_by(Task.due_on, Task.created_at)))
+        return list(s.exec(q.order_by(col(Task.due_on), col(Task.created_at))))
 
 
-def get_task(url: str, task_id: str) -> Task | None:
-    with session(url) as s:
+def get_task(db: Database, task_id: str) -> Task | None:
+    with db.session() as s:
         return s.get(Task, task_id)
