@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from temporalio.client import Client
 
 from activities.deps import Deps
@@ -54,6 +54,18 @@ async def running_platform(settings: Settings, orgs: list[str]) -> AsyncIterator
         await ingest.stop()
         await deps.publisher.stop()
         deps.read_model.dispose()
+
+
+async def produce(settings: Settings, topic: str, *messages: tuple[bytes | None, bytes]) -> None:
+    """Records as any producer would send them (room for one near the broker's limit)."""
+    producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap,
+                                max_request_size=1_048_000 + 4096)
+    await producer.start()
+    try:
+        for key, value in messages:
+            await producer.send_and_wait(topic, value, key=key)
+    finally:
+        await producer.stop()
 
 
 async def read_topic(settings: Settings, topic: str) -> list[ConsumerRecord]:

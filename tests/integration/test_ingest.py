@@ -6,27 +6,22 @@ import json
 import uuid
 
 import pytest
-from aiokafka import AIOKafkaProducer
 from temporalio.client import WorkflowExecutionStatus
 
 from tests.integration.events import CPR, registered
-from tests.integration.platform import eventually, headers_of, read_topic, running_platform
+from tests.integration.platform import (
+    eventually,
+    headers_of,
+    produce,
+    read_topic,
+    running_platform,
+)
 from verdictflow.domain.identity import case_id_for
 from verdictflow.domain.topics import POLICE_VERDICTS, dlq
 from verdictflow.platform.deadletter import open_dead_letter
 from workflows.case.workflow import VerdictCaseWorkflow
 
 pytestmark = pytest.mark.integration
-
-
-async def produce(settings, *messages: tuple[bytes | None, bytes]) -> None:  # noqa: ANN001
-    producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap)
-    await producer.start()
-    try:
-        for key, value in messages:
-            await producer.send_and_wait(POLICE_VERDICTS, value, key=key)
-    finally:
-        await producer.stop()
 
 
 def encoded(event: dict) -> tuple[bytes, bytes]:
@@ -44,7 +39,7 @@ async def test_poison_messages_are_dead_lettered_and_ingest_goes_on(stack) -> No
         encoded({**registered(verdict_id), "type": "dk.politi.verdict.exploded.v1"}),
     ]
     async with running_platform(stack, orgs=["bbs"]) as platform:
-        await produce(stack, *poison, encoded(registered(verdict_id)))
+        await produce(stack, POLICE_VERDICTS, *poison, encoded(registered(verdict_id)))
         case_id = case_id_for(verdict_id, platform.keys.pseudonym_key())
         handle = platform.client.get_workflow_handle(case_id)
 
@@ -85,7 +80,8 @@ async def test_one_case_however_often_a_verdict_is_sent(stack) -> None:  # noqa:
     first = registered(verdict_id, final=False)
     resent_by_another_producer = registered(verdict_id, final=False)  # new event id
     async with running_platform(stack, orgs=["bbs"]) as platform:
-        await produce(stack, encoded(first), encoded(first), encoded(resent_by_another_producer))
+        await produce(stack, POLICE_VERDICTS, encoded(first), encoded(first),
+                      encoded(resent_by_another_producer))
         case_id = case_id_for(verdict_id, platform.keys.pseudonym_key())
 
         async def handled() -> bool:

@@ -12,7 +12,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from aiokafka import AIOKafkaProducer
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from services.gateway import inbox
@@ -21,6 +20,7 @@ from tests.integration.platform import (
     Platform,
     eventually,
     headers_of,
+    produce,
     read_topic,
     running_platform,
 )
@@ -47,17 +47,6 @@ from workflows.case.workflow import VerdictCaseWorkflow
 pytestmark = pytest.mark.integration
 ORG = "bbs"  # the recipient of the sample verdict (Strandesplanaden, Brøndby Strand)
 OTHER = "lejerbo-broendby"  # another organisation of the same partnership, with keys
-
-
-async def produce(settings: Settings, topic: str, *messages: tuple[bytes | None, bytes]) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap,
-                                max_request_size=1_048_000 + 4096)
-    await producer.start()
-    try:
-        for key, value in messages:
-            await producer.send_and_wait(topic, value, key=key)
-    finally:
-        await producer.stop()
 
 
 async def positions(settings: Settings, topic: str) -> set[tuple[int, int]]:

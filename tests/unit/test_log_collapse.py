@@ -6,14 +6,11 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import structlog
 
-from verdictflow.platform import log as vflog
 from verdictflow.platform.log import configure, get_logger, sensitive
 from verdictflow.platform.log_collapse import RepeatCollapser
 
@@ -22,26 +19,13 @@ NAME = "Jens Peter Hansen"
 
 
 @pytest.fixture
-def logs(tmp_path: Path) -> Iterator[Any]:
-    """``logs(**configure_kwargs)`` configures a file log and returns its path."""
-    root = logging.getLogger()
-    saved = (root.handlers[:], root.level)
-
+def logs(tmp_path: Path, restore_logging: None) -> Any:
     def configured(**kwargs: Any) -> Path:
         path = tmp_path / "svc.json.log"
         configure("test-svc", "INFO", path, **kwargs)
         return path
 
-    yield configured
-    for handler in root.handlers[:]:
-        root.removeHandler(handler)
-        handler.close()
-    for handler in saved[0]:
-        root.addHandler(handler)
-    root.setLevel(saved[1])
-    logging.captureWarnings(False)
-    structlog.reset_defaults()
-    vflog._process_values.clear()
+    return configured
 
 
 def written(path: Path) -> list[dict[str, Any]]:

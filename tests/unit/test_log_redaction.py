@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import structlog
 
-from verdictflow.platform import log as vflog
 from verdictflow.platform.log import (
     bind_case,
     configure,
@@ -28,21 +25,10 @@ OFFENCE = "knivstik i opgangen"
 
 
 @pytest.fixture
-def log_file(tmp_path: Path) -> Iterator[Path]:
-    root = logging.getLogger()
-    saved = (root.handlers[:], root.level)
+def log_file(tmp_path: Path, restore_logging: None) -> Path:
     path = tmp_path / "svc.json.log"
     configure("test-svc", "INFO", path)
-    yield path
-    for handler in root.handlers[:]:
-        root.removeHandler(handler)
-        handler.close()
-    for handler in saved[0]:
-        root.addHandler(handler)
-    root.setLevel(saved[1])
-    logging.captureWarnings(False)
-    structlog.reset_defaults()
-    vflog._process_values.clear()
+    return path
 
 
 def lines(path: Path) -> list[dict[str, Any]]:

@@ -12,7 +12,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import structlog
 
 from infra import processes
 from verdictflow.platform import log as vflog
@@ -24,21 +23,6 @@ MAX, BACKUPS = 2000, 3
 
 def files_of(path: Path) -> dict[str, int]:
     return {p.name: p.stat().st_size for p in path.parent.glob(f"{path.name}*")}
-
-
-@pytest.fixture
-def restore_logging() -> Iterator[None]:
-    root = logging.getLogger()
-    saved = (root.handlers[:], root.level)
-    yield
-    for handler in root.handlers[:]:
-        root.removeHandler(handler)
-        handler.close()
-    for handler in saved[0]:
-        root.addHandler(handler)
-    root.setLevel(saved[1])
-    logging.captureWarnings(False)
-    structlog.reset_defaults()
 
 
 def test_service_log_keeps_n_backups_of_at_most_max_bytes(tmp_path: Path,
