@@ -28,12 +28,12 @@ from fastapi.testclient import TestClient
 
 from services.api.app import create_app
 from services.api.notifications import MunicipalityNotification
-from verdictflow.domain.case import DecisionAccepted
 from verdictflow.platform.audit import record_audit
 from verdictflow.platform.identity_provider import issue_dev_token, jwks
 from verdictflow.platform.keys import FileKeyStore
 from verdictflow.platform.readmodel import Task, session
 from verdictflow.platform.settings import Settings
+from workflows.case.messages import DecisionAccepted
 
 ORG, OTHER_ORG = "hs-brondby", "hs-slagelse"
 DISTRICT, OTHER_DISTRICT = "kbh-vestegn", "midt-vestsjaelland"

@@ -21,9 +21,9 @@ from temporalio.worker import Worker
 from services.worker import WORKFLOWS
 from tests.workflows.fakes import FakeActivities
 from tests.workflows.test_case_workflow import receipt, start, terminate, wait_for_stage
-from verdictflow.domain.case import VerdictSignal
 from verdictflow.domain.topics import VERDICT_FINALIZED
 from verdictflow.platform.codec import EncryptionCodec
+from workflows.case.messages import VerdictSignal
 from workflows.case.workflow import VerdictCaseWorkflow
 
 HISTORIES = Path(__file__).parent / "histories"

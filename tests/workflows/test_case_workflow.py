@@ -1,4 +1,4 @@
-"""The case workflow on Temporal's time-skipping test server, activities faked by name."""
+"""The case workflow on Temporal's time-skipping test server, with stand-in activities."""
 
 from __future__ import annotations
 
@@ -13,14 +13,14 @@ from temporalio.worker import Worker
 
 from services.worker import WORKFLOWS
 from tests.workflows.fakes import CPR, NAME, FakeActivities, case_input, decision
-from verdictflow.domain.case import (
+from verdictflow.domain.sealing import sealed_digest
+from verdictflow.domain.topics import VERDICT_FINALIZED, VERDICT_OVERTURNED
+from workflows.case.messages import (
     INVALID_DECISION,
     DecisionRequest,
     ReceiptSignal,
     VerdictSignal,
 )
-from verdictflow.domain.sealing import sealed_digest
-from verdictflow.domain.topics import VERDICT_FINALIZED, VERDICT_OVERTURNED
 from workflows.case.workflow import VerdictCaseWorkflow
 from workflows.reentry.workflow import ReentryBlockWorkflow
 
