@@ -353,7 +353,8 @@ async def test_police_review_no_disclosure_closes_as_not_eligible(
         handle = await awaiting_review(time_env, task_queue, case_id, fake)
         await handle.execute_update(VerdictCaseWorkflow.decide,
                                     review(case_id, "no_disclosure"))
-        result = await handle.result()
+        # A case that disclosed instead would wait for a receipt: fail, not hang.
+        result = await asyncio.wait_for(handle.result(), 20)
 
     assert (result.final_stage, result.outcome) == ("not_eligible", None)
     assert result.reasons == [EndReason.POLICE_DID_NOT_DISCLOSE]
