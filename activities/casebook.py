@@ -24,7 +24,7 @@ from workflows.case.messages import (
     TaskOpening,
 )
 
-CASE_DEADLINE = {
+CASE_DEADLINE: dict[str, str] = {
     Notice.REMINDER: "dk.tryghed.case.decision-reminder.v1",
     Notice.DEADLINE_MISSED: "dk.tryghed.case.decision-overdue.v1",
 }

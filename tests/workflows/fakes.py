@@ -166,7 +166,7 @@ class FakeActivities:
             self.lifts.append(lift)
 
         left_out = {activity_name(real) for real in but}
-        stand_ins = [case_terms, record_stage, assess_eligibility, seal_disclosure,
-                     publish_disclosure, retract_disclosure, open_task, close_task,
-                     notify_deadline, place_block, lift_block]
+        stand_ins: list[Callable[..., Any]] = [
+            case_terms, record_stage, assess_eligibility, seal_disclosure, publish_disclosure,
+            retract_disclosure, open_task, close_task, notify_deadline, place_block, lift_block]
         return [s for s in stand_ins if activity_name(s) not in left_out]
