@@ -7,70 +7,36 @@ written nor published twice with a different identity (the event id is derived f
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
 from datetime import date
 
 from temporalio import activity
 
 from activities.deps import Deps
-from verdictflow.domain.case import CaseTerms
 from verdictflow.domain.cloudevents import cloud_event
+from verdictflow.domain.reminders import Notice
 from verdictflow.domain.topics import CASE_EVENTS, CASE_STAGE_CHANGED
 from verdictflow.platform.readmodel import CaseRecord, Task, utcnow
+from workflows.case.messages import (
+    CaseTerms,
+    DeadlineNotice,
+    StageChange,
+    TaskClosing,
+    TaskOpening,
+)
 
-
-@dataclass
-class StageChange:
-    case_id: str
-    seq: int
-    stage: str
-    at: str
-    police_district: str | None = None
-    partnership_id: str | None = None
-    area_id: str | None = None
-    housing_org_id: str | None = None
-    person_ref: str | None = None
-    eligibility: str | None = None
-    policy_version: str | None = None
-    outcome: str | None = None
-    rules_failed: list[str] = field(default_factory=list)
-
-
-@dataclass
-class TaskOpening:
-    task_id: str
-    case_id: str
-    kind: str
-    org_id: str
-    due_on: str
-    sealed_disclosure: str | None = None
-
-
-@dataclass
-class TaskClosing:
-    task_id: str
-    status: str  # done | withdrawn
-    outcome: str | None = None
-    decided_by: str | None = None
-
-
-@dataclass
-class DeadlineNotice:
-    case_id: str
-    task_id: str
-    org_id: str
-    kind: str  # reminder | deadline_missed
-    due_on: str
-    at: str
-
-
-CASE_DEADLINE = {
-    "reminder": "dk.tryghed.case.decision-reminder.v1",
-    "deadline_missed": "dk.tryghed.case.decision-overdue.v1",
+CASE_DEADLINE: dict[str, str] = {
+    Notice.REMINDER: "dk.tryghed.case.decision-reminder.v1",
+    Notice.DEADLINE_MISSED: "dk.tryghed.case.decision-overdue.v1",
 }
 
 
 class CaseBookActivities:
+    """The case book: the read model and ``case.events.v1``.
+
+    The activity names (``name=``) stand in recorded histories: they never change,
+    whatever the methods are called.
+    """
+
     def __init__(self, deps: Deps) -> None:
         self.deps = deps
         self.db = deps.read_model

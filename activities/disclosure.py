@@ -7,48 +7,17 @@ bytes under the same event id (the gateway acts once per disclosure id).
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from typing import Any
 
 from temporalio import activity
 
 from activities.deps import Deps
+from verdictflow.domain import sealing
 from verdictflow.domain.cloudevents import cloud_event
-from verdictflow.domain.policy import EligibilityDecision
-from verdictflow.domain.sealing import (
-    INSTRUCTION_FORMAT,
-    seal_case_layer,
-    seal_disclosure,
-    sign_instruction,
-)
+from verdictflow.domain.sealing import INSTRUCTION_FORMAT, seal_case_layer, sign_instruction
 from verdictflow.domain.topics import DISCLOSURE_RETRACTED, DISCLOSURE_SEALED, HOUSING_DISCLOSURES
-from verdictflow.domain.verdict import Verdict
-
-
-@dataclass
-class SealRequest:
-    case_id: str
-    disclosure_id: str
-    verdict: Verdict
-    decision: EligibilityDecision
-    decision_due_on: str
-
-
-@dataclass
-class PublishRequest:
-    case_id: str
-    org_id: str
-    sealed: dict[str, str]
-    at: str
-
-
-@dataclass
-class RetractRequest:
-    case_id: str
-    disclosure_id: str
-    org_id: str
-    reason: str
-    at: str
+from workflows.case.messages import PublishRequest, RetractRequest, SealRequest
 
 
 def personal_part(req: SealRequest) -> dict[str, Any]:
@@ -90,18 +59,24 @@ def disclosure_content(req: SealRequest, case_key: bytes) -> dict[str, Any]:
 
 
 class DisclosureActivities:
+    """Sealing, publishing and retracting disclosures.
+
+    The activity names (``name=``) stand in recorded histories: they never change,
+    whatever the methods are called.
+    """
+
     def __init__(self, deps: Deps) -> None:
         self.deps = deps
 
     @activity.defn(name="seal_disclosure")
-    async def seal(self, req: SealRequest) -> dict[str, str]:
+    async def seal_disclosure(self, req: SealRequest) -> dict[str, str]:
         org_id = req.decision.housing_org_id
         if org_id is None:
             raise ValueError("an eligible decision names the receiving housing organisation")
         org = self.deps.keys.org_keys(org_id)
         signer_kid, signer = self.deps.keys.platform_signing()
         case_key = self.deps.keys.case_keys().key(req.case_id, create=True)
-        sealed = seal_disclosure(
+        sealed = sealing.seal_disclosure(
             disclosure_content(req, case_key),
             disclosure_id=req.disclosure_id,
             case_id=req.case_id,
@@ -114,7 +89,7 @@ class DisclosureActivities:
         return sealed.to_dict()
 
     @activity.defn(name="publish_disclosure")
-    async def publish(self, req: PublishRequest) -> None:
+    async def publish_disclosure(self, req: PublishRequest) -> None:
         # Idempotent on the disclosure id: the event id derives from it.
         event = cloud_event(
             type=DISCLOSURE_SEALED,
@@ -126,7 +101,7 @@ class DisclosureActivities:
         await self.deps.publisher.publish(HOUSING_DISCLOSURES, req.org_id, event)
 
     @activity.defn(name="retract_disclosure")
-    async def retract(self, req: RetractRequest) -> None:
+    async def retract_disclosure(self, req: RetractRequest) -> None:
         signer_kid, signer = self.deps.keys.platform_signing()
         instruction = {
             "format": INSTRUCTION_FORMAT,

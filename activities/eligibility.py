@@ -2,24 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 
 from temporalio import activity
 
 from activities.deps import Deps
 from verdictflow.domain.policy import EligibilityDecision, assess
-from verdictflow.domain.verdict import Verdict
-
-
-@dataclass
-class EligibilityRequest:
-    case_id: str
-    verdict: Verdict
-    today: str  # the workflow's date, so a replayed decision is the same decision
+from workflows.case.messages import EligibilityRequest
 
 
 class EligibilityActivities:
+    """Applies the policy. The activity name (``name=``) stands in recorded histories."""
+
     def __init__(self, deps: Deps) -> None:
         self.deps = deps
 

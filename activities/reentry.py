@@ -7,24 +7,15 @@ Idempotent on the block id: the row is an upsert and the event id derives from
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
 from datetime import date
 
 from temporalio import activity
 
 from activities.deps import Deps
-from verdictflow.domain.case import BlockInput
 from verdictflow.domain.cloudevents import cloud_event
 from verdictflow.domain.topics import BLOCK_LIFTED, BLOCK_PLACED, REENTRY_BLOCKS
 from verdictflow.platform.readmodel import ReentryBlockRecord
-
-
-@dataclass
-class BlockLifting:
-    block: BlockInput
-    reason: str
-    lifted_on: str
-    at: str
+from workflows.reentry.messages import BlockInput, BlockLifting
 
 
 def _block_data(b: BlockInput) -> dict[str, str | None]:
@@ -41,6 +32,8 @@ def _block_data(b: BlockInput) -> dict[str, str | None]:
 
 
 class ReentryActivities:
+    """Places and lifts blocks. The activity names (``name=``) stand in recorded histories."""
+
     def __init__(self, deps: Deps) -> None:
         self.deps = deps
         self.db = deps.read_model

@@ -27,7 +27,7 @@ def activities_of(deps: Deps) -> list[Callable[..., Any]]:
         book.case_terms, book.record_stage, book.open_task, book.close_task,
         book.notify_deadline,
         EligibilityActivities(deps).assess_eligibility,
-        disclosure.seal, disclosure.publish, disclosure.retract,
+        disclosure.seal_disclosure, disclosure.publish_disclosure, disclosure.retract_disclosure,
         reentry.place_block, reentry.lift_block,
     ]
 

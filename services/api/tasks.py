@@ -22,15 +22,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from services.api.auth import TASK_KINDS, Principal
 from services.api.disclosure_reading import read_disclosure
 from services.api.schemas import DecisionBody, DisclosureView, TaskDetail, TaskSummary
-from verdictflow.domain.case import (
-    INVALID_DECISION,
-    TASK_OUTCOMES,
-    DecisionAccepted,
-    DecisionContext,
-    DecisionRequest,
-    OpenTask,
-    decision_problem,
-)
+from verdictflow.domain.case import TASK_OUTCOMES, DecisionContext, decision_problem
 from verdictflow.domain.eligibility_policy import TerminationWindow
 from verdictflow.domain.identity import InvalidCpr, mask_cpr
 from verdictflow.domain.sealing import SealedDisclosure, SealError
@@ -42,6 +34,13 @@ from verdictflow.platform.log import get_logger
 from verdictflow.platform.readmodel import Task, get_task, open_tasks
 from verdictflow.platform.settings import Settings
 from verdictflow.platform.temporal import connect
+from workflows.case.messages import (
+    INVALID_DECISION,
+    DecisionAccepted,
+    DecisionRequest,
+    OpenTask,
+)
+from workflows.case.workflow import VerdictCaseWorkflow
 
 log = get_logger(__name__)
 
@@ -287,7 +286,7 @@ async def decide(ctx: ApiContext, db: Database, principal: Principal, task_id: s
     client = await ctx.temporal.get()
     try:
         accepted: DecisionAccepted = await client.get_workflow_handle(task.case_id).execute_update(
-            "decide", req, id=update_id(req), result_type=DecisionAccepted
+            VerdictCaseWorkflow.decide, req, id=update_id(req)
         )
     except WorkflowUpdateFailedError as exc:
         reason = getattr(exc.cause, "message", None) or str(exc.cause)

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from verdictflow.domain.case import CaseInput, CaseStatus, ReceiptSignal, VerdictSignal
 from verdictflow.domain.identity import case_id_for, is_case_id, person_ref
 from verdictflow.domain.topics import DISCLOSURE_RECEIVED, VERDICT_REGISTERED
 from verdictflow.domain.verdict import change_from_data, verdict_from_data
+from workflows.case.messages import CaseInput, CaseStatus, ReceiptSignal, VerdictSignal
 
 
 @dataclass

@@ -31,7 +31,6 @@ from services.ingest.routing import (
     route_police_event,
     route_receipt,
 )
-from verdictflow.domain.case import CaseStatus
 from verdictflow.domain.contract import InvalidEvent, validate_event
 from verdictflow.domain.sealing import SealError, verify_receipt
 from verdictflow.domain.topics import (
@@ -47,6 +46,7 @@ from verdictflow.platform.keys import InvalidKeyId, KeyStore, MissingKey
 from verdictflow.platform.log import bind_case, get_logger, sensitive
 from verdictflow.platform.reference import load_reference
 from verdictflow.platform.settings import Settings
+from workflows.case.messages import CaseStatus
 from workflows.case.workflow import VerdictCaseWorkflow
 
 log = get_logger("ingest")

@@ -23,7 +23,7 @@ from verdictflow.platform.readmodel import CaseRecord, Task, read_model_database
 from verdictflow.platform.reference import load_reference
 
 RUN = uuid.uuid4().hex[:6]  # this session's verdict ids are its own
-SETTLE_SECONDS = 300.0  # a worker killed mid-activity holds that case for the 2 min timeout
+SETTLE_SECONDS = 300.0  # a worker killed mid-activity holds that case for the activity timeout
 
 
 @dataclass

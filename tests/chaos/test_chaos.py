@@ -18,8 +18,8 @@ from tests.chaos.scenario import Scenario
 pytestmark = pytest.mark.chaos
 N = int(os.environ.get("VF_CHAOS_VERDICTS", "50"))  # per scenario
 KAFKA_AWAY = float(os.environ.get("VF_CHAOS_KAFKA_AWAY_SECONDS", "10"))
-# Costs no wall time up to about 100 s: the activities the kill cut off are retried only
-# after their 2-minute start-to-close timeout anyway.
+# The activities the kill cut off are retried after their start-to-close timeout (30 s,
+# workflows/effects.py) or once Temporal is back, whichever is later.
 TEMPORAL_AWAY = float(os.environ.get("VF_CHAOS_TEMPORAL_AWAY_SECONDS", "60"))
 
 

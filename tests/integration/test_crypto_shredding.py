@@ -16,7 +16,6 @@ from services.api.disclosure_reading import read_disclosure
 from services.gateway.inbox import gateway_store, kept
 from tests.integration.events import CPR, registered
 from tests.integration.platform import as_json, eventually, read_topic, running_platform
-from verdictflow.domain.case import DecisionRequest
 from verdictflow.domain.identity import case_id_for
 from verdictflow.domain.sealing import SealedDisclosure, SealError
 from verdictflow.domain.topics import HOUSING_DISCLOSURES, POLICE_VERDICTS
@@ -24,6 +23,7 @@ from verdictflow.platform.casekeys import CaseKeyDestroyed
 from verdictflow.platform.purge import CaseStillOpen, purge_case
 from verdictflow.platform.readmodel import get_task
 from verdictflow.platform.temporal import data_converter
+from workflows.case.messages import DecisionRequest
 from workflows.case.workflow import VerdictCaseWorkflow
 
 pytestmark = pytest.mark.integration

@@ -28,13 +28,13 @@ from fastapi.testclient import TestClient
 
 from services.api.app import create_app
 from services.api.notifications import MunicipalityNotification
-from verdictflow.domain.case import DecisionAccepted
 from verdictflow.platform.audit import record_audit
 from verdictflow.platform.database import Database
 from verdictflow.platform.identity_provider import issue_dev_token, jwks
 from verdictflow.platform.keys import FileKeyStore
 from verdictflow.platform.readmodel import Task, read_model_database
 from verdictflow.platform.settings import Settings
+from workflows.case.messages import DecisionAccepted
 
 ORG, OTHER_ORG = "hs-brondby", "hs-slagelse"
 DISTRICT, OTHER_DISTRICT = "kbh-vestegn", "midt-vestsjaelland"

@@ -27,17 +27,14 @@ from services.api import tasks as api_tasks
 from services.api.app import create_app
 from services.api.auth import issue_dev_token
 from services.api.schemas import DecisionOutcome
-from verdictflow.domain.case import (
-    INVALID_DECISION,
-    TASK_OUTCOMES,
-    DecisionAccepted,
-    DecisionRequest,
-)
+from verdictflow.domain.case import TASK_OUTCOMES
 from verdictflow.domain.sealing import seal_disclosure
 from verdictflow.platform.database import Database
 from verdictflow.platform.keys import FileKeyStore, provision
 from verdictflow.platform.readmodel import AuditEntry, Task, read_model_database
 from verdictflow.platform.settings import Settings
+from workflows.case.messages import INVALID_DECISION, DecisionAccepted, DecisionRequest
+from workflows.case.workflow import VerdictCaseWorkflow
 
 ORG = "hs-brondby"
 OTHER_ORG = "hs-slagelse"
@@ -52,7 +49,7 @@ class FakeHandle:
     client: FakeTemporal
     workflow_id: str
 
-    async def execute_update(self, update: str, arg: DecisionRequest, *, id: str | None = None,
+    async def execute_update(self, update: Any, arg: DecisionRequest, *, id: str | None = None,
                              result_type: type | None = None) -> DecisionAccepted:
         self.client.calls.append((self.workflow_id, update, arg, id))
         if self.client.fail is not None:
@@ -62,7 +59,7 @@ class FakeHandle:
 
 @dataclass
 class FakeTemporal:
-    calls: list[tuple[str, str, DecisionRequest, str | None]] = field(default_factory=list)
+    calls: list[tuple[str, Any, DecisionRequest, str | None]] = field(default_factory=list)
     fail: BaseException | None = None
 
     def get_workflow_handle(self, workflow_id: str) -> FakeHandle:
@@ -266,7 +263,7 @@ def test_decision_is_sent_as_update_and_audited(env: Env) -> None:
     assert r.json() == {"case_id": "case-a", "task_id": task_id, "outcome": "terminate",
                         "stage": "decided"}
     [(workflow_id, update, req, update_id)] = env.temporal.calls
-    assert (workflow_id, update) == ("case-a", "decide")
+    assert (workflow_id, update) == ("case-a", VerdictCaseWorkflow.decide)
     assert req == DecisionRequest(task_id, "terminate", JUSTIFICATION, "cw-7", ORG, SOON)
     assert update_id and JUSTIFICATION not in update_id
     [entry] = env.audit()

@@ -17,9 +17,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from temporalio.converter import default as default_converter
 
-from activities.disclosure import SealRequest, disclosure_content
+from activities.disclosure import disclosure_content
 from tests.unit.test_policy import CONTRACT_DATA, POLICY, PS
-from verdictflow.domain.case import CaseInput
 from verdictflow.domain.cloudevents import cloud_event, encode
 from verdictflow.domain.contract import (
     MAX_DEPTH,
@@ -34,6 +33,7 @@ from verdictflow.domain.sealing import seal_disclosure
 from verdictflow.domain.topics import DISCLOSURE_SEALED, POLICE_TYPES, VERDICT_REGISTERED
 from verdictflow.domain.verdict import verdict_from_data
 from verdictflow.platform.kafka import KAFKA_MAX_MESSAGE_BYTES
+from workflows.case.messages import CaseInput, SealRequest
 
 TEMPORAL_PAYLOAD_WARN_BYTES = 512 * 1024  # Temporal warns above this and refuses at 2 MiB
 

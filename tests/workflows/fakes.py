@@ -1,25 +1,70 @@
-"""Stand-in activities for workflow tests, registered under the real activity names."""
+"""Stand-in activities for workflow tests, registered under the real activities' names.
+
+No activity is named here by a string: ``stand_in(real)`` takes the name from the real
+activity's definition and refuses a stand-in whose input or result type differs, so a
+renamed or retyped activity fails the tests instead of leaving a stand-in nobody calls.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from temporalio import activity
 
-from activities.casebook import DeadlineNotice, StageChange, TaskClosing, TaskOpening
-from activities.disclosure import PublishRequest, RetractRequest, SealRequest
-from activities.eligibility import EligibilityRequest
-from activities.reentry import BlockLifting
-from verdictflow.domain.case import BlockInput, CaseInput, CaseTerms
-from verdictflow.domain.policy import EligibilityDecision, RuleOutcome
+from activities.casebook import CaseBookActivities
+from activities.disclosure import DisclosureActivities
+from activities.eligibility import EligibilityActivities
+from activities.reentry import ReentryActivities
+from verdictflow.domain.policy import Eligibility, EligibilityDecision, RuleOutcome
 from verdictflow.domain.verdict import Address, CrimeScene, Offence, Person, Sentence, Verdict
+from workflows.case.messages import (
+    CaseInput,
+    CaseTerms,
+    DeadlineNotice,
+    EligibilityRequest,
+    PublishRequest,
+    RetractRequest,
+    SealRequest,
+    StageChange,
+    TaskClosing,
+    TaskOpening,
+)
+from workflows.reentry.messages import BlockInput, BlockLifting
 
 CPR = "2903871234"
 NAME = "Testperson Ingolf Sandgravsen"
 
+F = TypeVar("F", bound=Callable[..., Any])
 
-def verdict(final: bool = True, verdict_id: str = "KBV-2026-000001") -> Verdict:
+
+def activity_name(real: Callable[..., Any]) -> str:
+    """The activity type a real activity is registered (and recorded in history) under."""
+    # temporalio keeps the definition on the decorated callable; it has no public getter.
+    name = activity._Definition.must_from_callable(real).name
+    assert name, f"{real} is registered without a name"
+    return name
+
+
+def stand_in(real: Callable[..., Any]) -> Callable[[F], F]:
+    """Registers the decorated function as ``real``'s activity, with the same signature."""
+    expected = activity._Definition.must_from_callable(real)
+
+    def register(fn: F) -> F:
+        defined = activity.defn(name=activity_name(real))(fn)
+        mine = activity._Definition.must_from_callable(defined)
+        if (mine.arg_types, mine.ret_type) != (expected.arg_types, expected.ret_type):
+            raise TypeError(f"stand-in {fn.__name__} for {expected.name} takes "
+                            f"{mine.arg_types} -> {mine.ret_type}, the activity "
+                            f"{expected.arg_types} -> {expected.ret_type}")
+        return defined
+
+    return register
+
+
+def verdict(final: bool = True, verdict_id: str = "KBV-2026-000001",
+            sentence: Sentence | None = None) -> Verdict:
     return Verdict(
         verdict_id=verdict_id, police_district="kbh-vestegn",
         case_reference="0100-70111-00001-26", court="Retten i Glostrup",
@@ -27,21 +72,24 @@ def verdict(final: bool = True, verdict_id: str = "KBV-2026-000001") -> Verdict:
         person=Person(cpr=CPR, name=NAME, registered_address=Address(
             street="Strandesplanaden 12, 3. tv", postcode="2660", city="Brøndby Strand")),
         offences=[Offence(law="straffeloven", section="244", description="vold i opgangen")],
-        sentence=Sentence(kind="unconditional_custody", days=60),
+        sentence=sentence or Sentence(kind="unconditional_custody", days=60),
         crime_scene=CrimeScene(street="Brøndby Strand Centret", postcode="2660",
                                city="Brøndby Strand", lat=55.6197, lon=12.4186),
     )
 
 
-def case_input(case_id: str = "case-test1", final: bool = True) -> CaseInput:
+def case_input(case_id: str = "case-test1", final: bool = True,
+               sentence: Sentence | None = None) -> CaseInput:
     return CaseInput(case_id=case_id, person_ref="p-0123456789abcdef",
-                     verdict=verdict(final=final), registered_event_id="evt-registered")
+                     verdict=verdict(final=final, sentence=sentence),
+                     registered_event_id="evt-registered")
 
 
-def decision(outcome: str = "eligible") -> EligibilityDecision:
+def decision(outcome: str = Eligibility.ELIGIBLE) -> EligibilityDecision:
     return EligibilityDecision(
-        outcome=outcome, policy_version="v1",
-        rules=[RuleOutcome(rule="offence_qualifies", passed=outcome != "not_eligible",
+        outcome=Eligibility(outcome), policy_version="v1",
+        rules=[RuleOutcome(rule="offence_qualifies",
+                           passed=outcome != Eligibility.NOT_ELIGIBLE,
                            explanation="Straffelovens § 244 (vold) er omfattet.")],
         partnership_id="broendby-strand", area_id="broendby-strand", housing_org_id="bbs",
         department_id="bbs-strandesplanaden", police_district="kbh-vestegn",
@@ -70,50 +118,55 @@ class FakeActivities:
     def sealed_for(disclosure_id: str) -> dict[str, str]:
         return {"disclosure_id": disclosure_id, "ciphertext": "c2VhbGVk"}
 
-    def all(self) -> list[Any]:
-        @activity.defn(name="case_terms")
+    def all(self, *, but: Iterable[Callable[..., Any]] = ()) -> list[Callable[..., Any]]:
+        """A stand-in for every activity, except those for the real activities ``but``
+        names (the test registers its own for them)."""
+        @stand_in(CaseBookActivities.case_terms)
         async def case_terms() -> CaseTerms:
             return self.terms
 
-        @activity.defn(name="record_stage")
+        @stand_in(CaseBookActivities.record_stage)
         async def record_stage(change: StageChange) -> None:
             self.stages.append(change.stage)
 
-        @activity.defn(name="assess_eligibility")
+        @stand_in(EligibilityActivities.assess_eligibility)
         async def assess_eligibility(req: EligibilityRequest) -> EligibilityDecision:
             return self.eligibility
 
-        @activity.defn(name="seal_disclosure")
-        async def seal(req: SealRequest) -> dict[str, str]:
+        @stand_in(DisclosureActivities.seal_disclosure)
+        async def seal_disclosure(req: SealRequest) -> dict[str, str]:
             return self.sealed_for(req.disclosure_id)
 
-        @activity.defn(name="publish_disclosure")
-        async def publish(req: PublishRequest) -> None:
+        @stand_in(DisclosureActivities.publish_disclosure)
+        async def publish_disclosure(req: PublishRequest) -> None:
             self.published.append(req.sealed["disclosure_id"])
 
-        @activity.defn(name="retract_disclosure")
-        async def retract(req: RetractRequest) -> None:
+        @stand_in(DisclosureActivities.retract_disclosure)
+        async def retract_disclosure(req: RetractRequest) -> None:
             self.retracted.append(req.disclosure_id)
 
-        @activity.defn(name="open_task")
+        @stand_in(CaseBookActivities.open_task)
         async def open_task(t: TaskOpening) -> None:
             self.tasks.append(t)
 
-        @activity.defn(name="close_task")
+        @stand_in(CaseBookActivities.close_task)
         async def close_task(c: TaskClosing) -> None:
             self.closed_tasks.append(c)
 
-        @activity.defn(name="notify_deadline")
+        @stand_in(CaseBookActivities.notify_deadline)
         async def notify_deadline(n: DeadlineNotice) -> None:
             self.notices.append(n.kind)
 
-        @activity.defn(name="place_block")
+        @stand_in(ReentryActivities.place_block)
         async def place_block(b: BlockInput) -> None:
             self.blocks.append(b)
 
-        @activity.defn(name="lift_block")
+        @stand_in(ReentryActivities.lift_block)
         async def lift_block(lift: BlockLifting) -> None:
             self.lifts.append(lift)
 
-        return [case_terms, record_stage, assess_eligibility, seal, publish, retract, open_task,
-                close_task, notify_deadline, place_block, lift_block]
+        left_out = {activity_name(real) for real in but}
+        stand_ins: list[Callable[..., Any]] = [
+            case_terms, record_stage, assess_eligibility, seal_disclosure, publish_disclosure,
+            retract_disclosure, open_task, close_task, notify_deadline, place_block, lift_block]
+        return [s for s in stand_ins if activity_name(s) not in left_out]

@@ -4,7 +4,7 @@ Run it when a workflow change is *meant* to be compatible and a new version dese
 fixture: ``python -m tests.workflows.record_histories v3`` writes ``*-v3.json`` beside the
 older ones, which stay: every version that may still be running must keep replaying.
 Never re-record to make a replay failure go away: that failure is the point (cases live
-for years).
+for years). Each scenario takes the case down one branch of the process.
 """
 
 from __future__ import annotations
@@ -12,18 +12,22 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import sys
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from pathlib import Path
 
 import temporalio.converter
+from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from services.worker import WORKFLOWS
-from tests.workflows.fakes import FakeActivities
-from tests.workflows.test_case_workflow import receipt, start, terminate, wait_for_stage
-from verdictflow.domain.case import VerdictSignal
-from verdictflow.domain.topics import VERDICT_FINALIZED
+from tests.workflows.fakes import FakeActivities, case_input, decision
+from tests.workflows.test_case_workflow import receipt, terminate, wait_for_stage
+from verdictflow.domain.topics import VERDICT_FINALIZED, VERDICT_OVERTURNED
+from verdictflow.domain.verdict import Sentence
 from verdictflow.platform.codec import EncryptionCodec
+from workflows.case.messages import DecisionRequest, ReceiptSignal, VerdictSignal
 from workflows.case.workflow import VerdictCaseWorkflow
 
 HISTORIES = Path(__file__).parent / "histories"
@@ -38,6 +42,102 @@ def replay_converter() -> temporalio.converter.DataConverter:
     )
 
 
+def answer(case_id: str, kind: str, outcome: str, org_id: str) -> DecisionRequest:
+    return DecisionRequest(task_id=f"{case_id}-{kind}", outcome=outcome,
+                           justification="Begrundelse til optagelsen af historikken.",
+                           decided_by="replay-1", org_id=org_id)
+
+
+def overturn(event_id: str) -> VerdictSignal:
+    return VerdictSignal(event_id=event_id, type=VERDICT_OVERTURNED, decided_on="2027-03-01")
+
+
+# A scenario drives one case; it names the histories to keep: file stem -> workflow id.
+Scenario = Callable[[WorkflowEnvironment, WorkflowHandle], Awaitable[dict[str, str]]]
+
+
+async def appeal_terminate_block(env: WorkflowEnvironment,
+                                 handle: WorkflowHandle) -> dict[str, str]:
+    await wait_for_stage(handle, "awaiting_finality")
+    await handle.signal(VerdictCaseWorkflow.verdict_changed, VerdictSignal(
+        event_id="evt-final", type=VERDICT_FINALIZED, decided_on="2027-01-15"))
+    await wait_for_stage(handle, "disclosed")
+    await handle.signal(VerdictCaseWorkflow.receipt_received, receipt(handle.id))
+    await wait_for_stage(handle, "awaiting_decision")
+    await handle.execute_update(VerdictCaseWorkflow.decide, terminate(handle.id))
+    await handle.result()
+    return {"case_appeal_terminate_block": handle.id,
+            "reentry_block_expired": f"reentry-{handle.id}"}
+
+
+async def review_disclose_warn(env: WorkflowEnvironment,
+                               handle: WorkflowHandle) -> dict[str, str]:
+    await wait_for_stage(handle, "awaiting_review")
+    await handle.execute_update(VerdictCaseWorkflow.decide,
+                                answer(handle.id, "review", "disclose", "kbh-vestegn"))
+    await wait_for_stage(handle, "disclosed")
+    await handle.signal(VerdictCaseWorkflow.receipt_received, receipt(handle.id))
+    await wait_for_stage(handle, "awaiting_decision")
+    await handle.execute_update(VerdictCaseWorkflow.decide,
+                                answer(handle.id, "decision", "warn", "bbs"))
+    await handle.result()
+    return {"case_review_disclose_warn": handle.id}
+
+
+async def review_withheld(env: WorkflowEnvironment, handle: WorkflowHandle) -> dict[str, str]:
+    await wait_for_stage(handle, "awaiting_review")
+    await handle.execute_update(VerdictCaseWorkflow.decide,
+                                answer(handle.id, "review", "no_disclosure", "kbh-vestegn"))
+    await handle.result()
+    return {"case_review_withheld": handle.id}
+
+
+async def reminded_then_overturned(env: WorkflowEnvironment,
+                                   handle: WorkflowHandle) -> dict[str, str]:
+    await wait_for_stage(handle, "disclosed")
+    # A receipt for other bytes first (refused), then the real one.
+    await handle.signal(VerdictCaseWorkflow.receipt_received, ReceiptSignal(
+        event_id="evt-receipt-0", disclosure_id=f"{handle.id}-d1", org_id="bbs",
+        received_at="2026-11-23T10:00:00+00:00", digest="ab" * 32))
+    await env.sleep(timedelta(hours=1, minutes=30))  # republished once
+    await handle.signal(VerdictCaseWorkflow.receipt_received, receipt(handle.id))
+    await wait_for_stage(handle, "awaiting_decision")
+    await env.sleep(timedelta(days=15))  # two reminders, then the deadline missed
+    await handle.signal(VerdictCaseWorkflow.verdict_changed, overturn("evt-o"))
+    await handle.result()
+    return {"case_reminded_overturned_retracted": handle.id}
+
+
+async def block_lifted_on_overturn(env: WorkflowEnvironment,
+                                   handle: WorkflowHandle) -> dict[str, str]:
+    await wait_for_stage(handle, "disclosed")
+    await handle.signal(VerdictCaseWorkflow.receipt_received, receipt(handle.id))
+    await wait_for_stage(handle, "awaiting_decision")
+    await handle.execute_update(VerdictCaseWorkflow.decide, terminate(handle.id))
+    await wait_for_stage(handle, "reentry_blocked")
+    await handle.signal(VerdictCaseWorkflow.verdict_changed, overturn("evt-o2"))
+    await handle.result()
+    return {"case_block_lifted_on_overturn": handle.id,
+            "reentry_block_lifted": f"reentry-{handle.id}"}
+
+
+async def not_eligible(env: WorkflowEnvironment, handle: WorkflowHandle) -> dict[str, str]:
+    await handle.result()
+    return {"case_not_eligible": handle.id}
+
+
+FINE = Sentence(kind="fine", amount_dkk=4000)
+# name, the eligibility the stand-in answers, whether the verdict is final, its sentence
+SCENARIOS: list[tuple[Scenario, str, bool, Sentence | None]] = [
+    (appeal_terminate_block, "eligible", False, None),
+    (review_disclose_warn, "manual_review", True, FINE),
+    (review_withheld, "manual_review", True, FINE),
+    (reminded_then_overturned, "eligible", True, None),
+    (block_lifted_on_overturn, "eligible", True, None),
+    (not_eligible, "not_eligible", True, None),
+]
+
+
 async def record(version: str) -> None:
     server = Path(sys.executable).parent / "temporal-test-server"
     env = await WorkflowEnvironment.start_time_skipping(
@@ -46,24 +146,22 @@ async def record(version: str) -> None:
     from infra.temporal import register_search_attributes
 
     await register_search_attributes(env.client, "default")
-    fake = FakeActivities()
-    async with env, Worker(env.client, task_queue="replay", workflows=WORKFLOWS,
-                           activities=fake.all()):
-        handle = await start(env, "replay", "case-replay-appeal", final=False)
-        await wait_for_stage(handle, "awaiting_finality")
-        await handle.signal(VerdictCaseWorkflow.verdict_changed, VerdictSignal(
-            event_id="evt-final", type=VERDICT_FINALIZED, decided_on="2027-01-15"))
-        await wait_for_stage(handle, "disclosed")
-        await handle.signal(VerdictCaseWorkflow.receipt_received, receipt("case-replay-appeal"))
-        await wait_for_stage(handle, "awaiting_decision")
-        await handle.execute_update(VerdictCaseWorkflow.decide, terminate("case-replay-appeal"))
-        await handle.result()
-        for workflow_id, name in ((handle.id, "case_appeal_terminate_block"),
-                                  ("reentry-case-replay-appeal", "reentry_block_expired")):
-            history = await env.client.get_workflow_handle(workflow_id).fetch_history()
-            path = HISTORIES / f"{name}-{version}.json"
-            path.write_text(history.to_json())
-            print(f"recorded {path.name} ({len(history.events)} events)")
+    async with env:
+        for scenario, eligibility, final, sentence in SCENARIOS:
+            name = scenario.__name__.replace("_", "-")
+            fake = FakeActivities(eligibility=decision(eligibility))
+            async with Worker(env.client, task_queue=name, workflows=WORKFLOWS,
+                              activities=fake.all()):
+                case_id = f"case-replay-{name}"
+                handle = await env.client.start_workflow(
+                    VerdictCaseWorkflow.run, case_input(case_id, final=final, sentence=sentence),
+                    id=case_id, task_queue=name)
+                kept = await scenario(env, handle)
+            for stem, workflow_id in kept.items():
+                history = await env.client.get_workflow_handle(workflow_id).fetch_history()
+                path = HISTORIES / f"{stem}-{version}.json"
+                path.write_text(history.to_json())
+                print(f"recorded {path.name} ({len(history.events)} events)")
 
 
 if __name__ == "__main__":

@@ -1,26 +1,35 @@
-"""The case workflow on Temporal's time-skipping test server, activities faked by name."""
+"""The case workflow on Temporal's time-skipping test server, with stand-in activities."""
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
-from datetime import timedelta
+from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
+import verdictflow
 from services.worker import WORKFLOWS
-from tests.workflows.fakes import CPR, NAME, FakeActivities, case_input, decision
-from verdictflow.domain.case import (
-    INVALID_DECISION,
-    DecisionRequest,
-    ReceiptSignal,
-    VerdictSignal,
-)
+from tests.workflows.fakes import CPR, NAME, FakeActivities, case_input, decision, verdict
+from verdictflow.domain.case import EndReason
+from verdictflow.domain.eligibility_policy import load_policy
+from verdictflow.domain.partnerships import load_partnerships
+from verdictflow.domain.policy import Eligibility, EligibilityDecision, assess
 from verdictflow.domain.sealing import sealed_digest
 from verdictflow.domain.topics import VERDICT_FINALIZED, VERDICT_OVERTURNED
+from verdictflow.domain.verdict import Sentence
+from workflows.case.messages import (
+    INVALID_DECISION,
+    DecisionRequest,
+    OpenTask,
+    ReceiptSignal,
+    TaskClosing,
+    VerdictSignal,
+)
 from workflows.case.workflow import VerdictCaseWorkflow
 from workflows.reentry.workflow import ReentryBlockWorkflow
 
@@ -62,10 +71,11 @@ def terminate(case_id: str, org: str = "bbs", **kw: str) -> DecisionRequest:
     return DecisionRequest(**fields)
 
 
-async def start(env: WorkflowEnvironment, tq: str, case_id: str,
-                final: bool = True) -> WorkflowHandle:
+async def start(env: WorkflowEnvironment, tq: str, case_id: str, final: bool = True,
+                sentence: Sentence | None = None) -> WorkflowHandle:
     return await env.client.start_workflow(
-        VerdictCaseWorkflow.run, case_input(case_id, final=final), id=case_id, task_queue=tq)
+        VerdictCaseWorkflow.run, case_input(case_id, final=final, sentence=sentence),
+        id=case_id, task_queue=tq)
 
 
 async def test_terminated_tenant_is_blocked_until_the_two_years_pass(
@@ -254,3 +264,102 @@ async def test_a_receipt_for_other_bytes_is_not_a_receipt(
         await handle.signal(VerdictCaseWorkflow.receipt_received, receipt("case-wrongdigest"))
         await wait_for_stage(handle, "awaiting_decision")
         await handle.terminate("test over")
+
+
+async def test_a_finalization_that_reaches_the_case_before_its_first_task_is_kept(
+        time_env: WorkflowEnvironment, task_queue: str) -> None:
+    fake = FakeActivities()
+    # No worker yet: the start and the signal reach the workflow in one first task.
+    handle = await start(time_env, task_queue, "case-racing-finality", final=False)
+    await handle.signal(VerdictCaseWorkflow.verdict_changed, VerdictSignal(
+        event_id="evt-final", type=VERDICT_FINALIZED, decided_on="2027-01-15"))
+    async with case_worker(time_env, task_queue, fake):
+        await wait_for_stage(handle, "disclosed")
+        await handle.terminate("test over")
+    assert "awaiting_finality" not in fake.stages
+
+
+# -- the police district's review: a verdict the policy cannot place ------------------
+CONFIG = Path(verdictflow.__file__).parent / "config"
+FINE = Sentence(kind="fine", amount_dkk=4000)
+DISTRICT = "kbh-vestegn"
+
+
+def review_assessment() -> EligibilityDecision:
+    """The real policy on the test verdict with a fine: the sanction rule cannot decide."""
+    policy = load_policy((CONFIG / "eligibility-policy-v1.json").read_text(encoding="utf-8"))
+    partnerships = load_partnerships((CONFIG / "partnerships.json").read_text(encoding="utf-8"))
+    assessed = assess(verdict(sentence=FINE), policy, partnerships, date(2026, 11, 23))
+    assert (assessed.outcome, assessed.undecided_rules) == (Eligibility.MANUAL_REVIEW,
+                                                            ["sanction"])
+    return assessed
+
+
+def review(case_id: str, outcome: str) -> DecisionRequest:
+    return DecisionRequest(task_id=f"{case_id}-review", outcome=outcome,
+                           justification="Bøden gælder vold i opgangen i boligområdet.",
+                           decided_by="politi-7", org_id=DISTRICT)
+
+
+async def awaiting_review(env: WorkflowEnvironment, tq: str, case_id: str,
+                          fake: FakeActivities) -> WorkflowHandle:
+    handle = await start(env, tq, case_id, sentence=FINE)
+    await wait_for_stage(handle, "awaiting_review")
+    [task] = fake.tasks
+    assert (task.kind, task.org_id, task.sealed_disclosure) == ("review", DISTRICT, None)
+    status = await handle.query(VerdictCaseWorkflow.status)
+    assert status.open_task == OpenTask(f"{case_id}-review", "review", DISTRICT, task.due_on)
+    assert fake.published == []  # nothing leaves before the police district decides
+    return handle
+
+
+async def test_police_review_disclose_leads_to_the_disclosure(
+        time_env: WorkflowEnvironment, task_queue: str) -> None:
+    fake = FakeActivities(eligibility=review_assessment())
+    case_id = "case-review-disclose"
+    async with case_worker(time_env, task_queue, fake):
+        handle = await awaiting_review(time_env, task_queue, case_id, fake)
+        # The review is the police district's: the housing organisation cannot answer it,
+        # nor can a caseworker's outcome.
+        for wrong, reason in (({"org_id": "bbs"}, "another organisation"),
+                              ({"outcome": "terminate"}, "outcome must be one of")):
+            with pytest.raises(WorkflowUpdateFailedError) as err:
+                await handle.execute_update(VerdictCaseWorkflow.decide, dataclasses.replace(
+                    review(case_id, "disclose"), **wrong))
+            assert reason in str(err.value.cause)
+
+        accepted = await handle.execute_update(VerdictCaseWorkflow.decide,
+                                               review(case_id, "disclose"))
+        assert accepted.outcome == "disclose"
+        await wait_for_stage(handle, "disclosed")
+        assert fake.published == [f"{case_id}-d1"]
+        await handle.signal(VerdictCaseWorkflow.receipt_received, receipt(case_id))
+        await wait_for_stage(handle, "awaiting_decision")
+        await handle.terminate("test over")
+
+    assert fake.stages == ["registered", "eligibility", "awaiting_review", "disclosed",
+                           "awaiting_decision"]
+    assert fake.closed_tasks == [TaskClosing(f"{case_id}-review", "done", "disclose",
+                                             "politi-7")]
+    assert [(t.kind, t.org_id) for t in fake.tasks] == [("review", DISTRICT),
+                                                        ("decision", "bbs")]
+
+
+async def test_police_review_no_disclosure_closes_as_not_eligible(
+        time_env: WorkflowEnvironment, task_queue: str) -> None:
+    fake = FakeActivities(eligibility=review_assessment())
+    case_id = "case-review-withheld"
+    async with case_worker(time_env, task_queue, fake):
+        handle = await awaiting_review(time_env, task_queue, case_id, fake)
+        await handle.execute_update(VerdictCaseWorkflow.decide,
+                                    review(case_id, "no_disclosure"))
+        # A case that disclosed instead would wait for a receipt: fail, not hang.
+        result = await asyncio.wait_for(handle.result(), 20)
+
+    assert (result.final_stage, result.outcome) == ("not_eligible", None)
+    assert result.reasons == [EndReason.POLICE_DID_NOT_DISCLOSE]
+    assert result.reasons == ["politiet valgte ikke at videregive"]
+    assert fake.stages == ["registered", "eligibility", "awaiting_review", "not_eligible"]
+    assert fake.published == []
+    assert fake.closed_tasks == [TaskClosing(f"{case_id}-review", "done", "no_disclosure",
+                                             "politi-7")]

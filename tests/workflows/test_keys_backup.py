@@ -17,22 +17,22 @@ from typing import Any
 
 import pytest
 from google.protobuf.message import Message
-from temporalio import activity
 from temporalio.api.common.v1 import Payload
 from temporalio.client import WorkflowHistory
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from activities.disclosure import DisclosureActivities, PublishRequest
+from activities.disclosure import DisclosureActivities
 from services.api.disclosure_reading import read_disclosure
 from services.worker import WORKFLOWS
-from tests.workflows.fakes import CPR, NAME, FakeActivities, case_input
+from tests.workflows.fakes import CPR, NAME, FakeActivities, case_input, stand_in
 from tests.workflows.test_case_workflow import wait_for_stage
 from verdictflow.domain.sealing import SealedDisclosure
 from verdictflow.platform.casekeys import CaseKeyDestroyed
 from verdictflow.platform.codec import ENCODING, KEY_ID, EncryptionCodec, PayloadUnreadable
 from verdictflow.platform.keybackup import backup, restore
 from verdictflow.platform.keys import FileKeyStore, provision
+from workflows.case.messages import PublishRequest
 from workflows.case.workflow import VerdictCaseWorkflow
 
 PASS = "a long passphrase kept in the safe"
@@ -66,12 +66,13 @@ async def run_to_disclosure(env: WorkflowEnvironment, tq: str, keys: FileKeyStor
                                                           dict[str, dict[str, str]]]:
     published: dict[str, dict[str, str]] = {}
 
-    @activity.defn(name="publish_disclosure")
+    @stand_in(DisclosureActivities.publish_disclosure)
     async def publish(req: PublishRequest) -> None:
         published[req.case_id] = req.sealed
 
-    real_seal = DisclosureActivities(SimpleNamespace(keys=keys)).seal  # type: ignore[arg-type]
-    stand_ins = [a for a in FakeActivities().all() if a.__name__ not in ("seal", "publish")]
+    real = DisclosureActivities(SimpleNamespace(keys=keys))  # type: ignore[arg-type]
+    stand_ins = FakeActivities().all(but=[real.seal_disclosure, publish])
+    real_seal = real.seal_disclosure
     histories = {}
     async with Worker(env.client, task_queue=tq, workflows=WORKFLOWS,
                       activities=[*stand_ins, real_seal, publish]):

@@ -1,16 +1,17 @@
-"""The case as the workflow carries it: stages, inputs, messages and the decision rules.
+"""The rules of a case: its stages, what its tasks may be answered with, and why it ends.
 
-Every type here is a plain dataclass so it can travel as a Temporal payload and gain
-fields later without breaking running histories (new fields get defaults).
+The Temporal messages that carry a case (its input, signals, the decision update, the
+status query, the activities' requests) live beside the workflow, in
+``workflows/case/messages.py``; the rules here judge them through the protocols below, so
+the domain knows nothing of how they travel.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
-
-from verdictflow.domain.verdict import Verdict, VerdictChange
+from typing import Protocol
 
 
 class Stage(StrEnum):
@@ -43,106 +44,63 @@ class ReviewOutcome(StrEnum):
     NO_DISCLOSURE = "no_disclosure"
 
 
-TASK_OUTCOMES = {
-    "decision": {o.value for o in Outcome},
-    "review": {o.value for o in ReviewOutcome},
+class TaskKind(StrEnum):
+    """Who a task asks: the police district reviews, the housing organisation decides."""
+
+    REVIEW = "review"
+    DECISION = "decision"
+
+
+# Keyed by the kind's value too: a task read back from the database names its kind by it.
+TASK_OUTCOMES: dict[str, set[str]] = {
+    TaskKind.DECISION: {o.value for o in Outcome},
+    TaskKind.REVIEW: {o.value for o in ReviewOutcome},
 }
 
 
-@dataclass
-class CaseInput:
-    case_id: str
-    person_ref: str
-    verdict: Verdict
-    registered_event_id: str
+class EndReason(StrEnum):
+    """Why a case ended before a caseworker's decision, in Danish: the case's result and
+    its read model show it to the caseworker as it stands here."""
+
+    # A verdict overturned before anything was sent: nothing left the platform.
+    OVERTURNED_BEFORE_DISCLOSURE = "dommen blev omstødt før videregivelse"
+    # Overturned while the police district reviewed it: the review is withdrawn.
+    OVERTURNED_DURING_REVIEW = "dommen blev omstødt under vurdering"
+    # The police district may disclose a verdict the policy could not place; it did not.
+    POLICE_DID_NOT_DISCLOSE = "politiet valgte ikke at videregive"
+    # Overturned after disclosure: the housing organisation must delete what it received.
+    RETRACTED = "dommen blev omstødt; videregivelsen er trukket tilbage"
 
 
-@dataclass
-class CaseTerms:
-    """The policy values the workflow needs, read once and kept in its history."""
+class LiftReason(StrEnum):
+    """Why a re-entry block ends (udlejningsbekendtgørelsen § 28, almenlejeloven § 92,
+    stk. 4): its years ran out, or the ground for it fell away."""
 
-    policy_version: str
-    await_finality: bool
-    decision_deadline_days: int
-    reminder_days: list[int]
-    reentry_block_years: int
-    receipt_timeout_seconds: int
-    # Defaults: the terms of cases started before the window was part of them.
-    termination_days_before: int = 31
-    termination_days_after: int = 366
+    EXPIRED = "expired"
+    OVERTURNED = "overturned"
+    COURT_FOUND_UNJUSTIFIED = "court_found_unjustified"
+    NOT_SUED_IN_TIME = "not_sued_in_time"
 
 
-@dataclass
-class VerdictSignal:
-    """An appealed / finalized / overturned event, with the event id for de-duplication."""
+class ProposedDecision(Protocol):
+    """An answer to a task, as the rules below judge it (the decision update carries one)."""
 
-    event_id: str
-    type: str
-    decided_on: str
-    change: VerdictChange | None = None
-
-
-@dataclass
-class ReceiptSignal:
-    event_id: str
-    disclosure_id: str
-    org_id: str
-    received_at: str
-    digest: str
-
-
-@dataclass
-class DecisionRequest:
     task_id: str
     outcome: str
     justification: str
-    decided_by: str
     org_id: str
-    termination_date: str | None = None
+    termination_date: str | None
 
 
-@dataclass
-class DecisionAccepted:
-    case_id: str
-    task_id: str
-    outcome: str
-    stage: str
+class PendingTask(Protocol):
+    """A task awaiting its answer."""
 
-
-@dataclass
-class OpenTask:
     task_id: str
     kind: str
     org_id: str
-    due_on: str
-
-
-@dataclass
-class CaseStatus:
-    case_id: str
-    stage: str
-    housing_org_id: str | None = None
-    area_id: str | None = None
-    open_task: OpenTask | None = None
-    outcome: str | None = None
-    # What a receipt must match: the disclosure sent, and its digest (None for cases
-    # started before receipts committed to the bytes sent).
-    disclosure_id: str | None = None
-    disclosure_digest: str | None = None
-
-
-@dataclass
-class CaseResult:
-    case_id: str
-    final_stage: str
-    outcome: str | None = None
-    reasons: list[str] = field(default_factory=list)
 
 
 MIN_JUSTIFICATION = 10
-# The failure type of a decision the case refuses for its content (the API answers 422),
-# as against one it refuses for its state (already decided, no open task: 409).
-INVALID_DECISION = "InvalidDecision"
 
 
 @dataclass(frozen=True)
@@ -157,7 +115,7 @@ class DecisionContext:
     verdict_date: date | None = None
 
 
-def decision_problem(req: DecisionRequest, task: OpenTask | None,
+def decision_problem(req: ProposedDecision, task: PendingTask | None,
                      context: DecisionContext | None = None) -> str | None:
     """Why a decision cannot be accepted, or None. Checked before it reaches history."""
     if task is None:
@@ -208,28 +166,3 @@ def add_years(d: date, years: int) -> date:
         return d.replace(year=d.year + years)
     except ValueError:  # 29 February
         return d.replace(year=d.year + years, day=28)
-
-
-@dataclass
-class BlockInput:
-    block_id: str
-    case_id: str
-    area_id: str
-    partnership_id: str | None
-    housing_org_id: str
-    person_ref: str
-    placed_on: str  # the termination date: the two years run from it (udlejningsbek. § 28)
-    expires_on: str
-
-
-@dataclass
-class LiftRequest:
-    reason: str  # overturned | court_found_unjustified | not_sued_in_time
-    event_id: str = ""
-
-
-@dataclass
-class BlockResult:
-    block_id: str
-    lifted_on: str
-    reason: str

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Literal
+from enum import StrEnum
 
 from verdictflow.domain.eligibility_policy import EligibilityPolicy
 from verdictflow.domain.location_rules import Place, crime_location, police_district, residence
@@ -19,14 +19,18 @@ from verdictflow.domain.partnerships import Partnerships
 from verdictflow.domain.rules import RuleOutcome, finality, offence, recency, sanction
 from verdictflow.domain.verdict import Verdict
 
-__all__ = ["EligibilityDecision", "RuleOutcome", "assess"]
+__all__ = ["Eligibility", "EligibilityDecision", "RuleOutcome", "assess"]
 
-Outcome = Literal["eligible", "not_eligible", "manual_review"]
+
+class Eligibility(StrEnum):
+    ELIGIBLE = "eligible"
+    NOT_ELIGIBLE = "not_eligible"
+    MANUAL_REVIEW = "manual_review"  # a rule could not be decided: the police district reviews
 
 
 @dataclass
 class EligibilityDecision:
-    outcome: Outcome
+    outcome: Eligibility
     policy_version: str
     rules: list[RuleOutcome]
     assessed_on: str = ""
@@ -40,7 +44,7 @@ class EligibilityDecision:
 
     @property
     def eligible(self) -> bool:
-        return self.outcome == "eligible"
+        return self.outcome == Eligibility.ELIGIBLE
 
     @property
     def failed_rules(self) -> list[str]:
@@ -53,9 +57,9 @@ class EligibilityDecision:
     @property
     def reasons(self) -> list[str]:
         """The explanations that decided the outcome (all of them when eligible)."""
-        if self.outcome == "eligible":
+        if self.outcome == Eligibility.ELIGIBLE:
             return [r.explanation for r in self.rules]
-        wanted = False if self.outcome == "not_eligible" else None
+        wanted = False if self.outcome == Eligibility.NOT_ELIGIBLE else None
         return [r.explanation for r in self.rules if r.passed is wanted]
 
 
@@ -74,13 +78,12 @@ def assess(
         recency(verdict, policy, today),
         police_district(verdict, place, partnerships),
     ]
-    outcome: Outcome
     if any(r.passed is False for r in rules):
-        outcome = "not_eligible"
+        outcome = Eligibility.NOT_ELIGIBLE
     elif any(r.passed is None for r in rules):
-        outcome = "manual_review"
+        outcome = Eligibility.MANUAL_REVIEW
     else:
-        outcome = "eligible"
+        outcome = Eligibility.ELIGIBLE
     return EligibilityDecision(
         outcome=outcome,
         policy_version=policy.version,

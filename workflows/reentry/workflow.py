@@ -14,11 +14,11 @@ from datetime import UTC, date, datetime, time, timedelta
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from activities.reentry import BlockLifting
-    from verdictflow.domain.case import BlockInput, BlockResult, LiftRequest
+    from activities.reentry import ReentryActivities
+    from verdictflow.domain.case import LiftReason
     from workflows import search_attributes as sa
-
-EFFECT = timedelta(minutes=2)
+    from workflows.effects import EFFECT
+    from workflows.reentry.messages import BlockInput, BlockLifting, BlockResult, LiftRequest
 
 
 @workflow.defn(name="ReentryBlock")
@@ -33,22 +33,22 @@ class ReentryBlockWorkflow:
              sa.HOUSING_ORG.value_set(block.housing_org_id),
              sa.PERSON_REF.value_set(block.person_ref)]
         )
-        await workflow.execute_activity("place_block", block, start_to_close_timeout=EFFECT)
+        await workflow.execute_activity_method(ReentryActivities.place_block, block, **EFFECT)
 
         expires = datetime.combine(date.fromisoformat(block.expires_on), time.min, UTC)
         remaining = max(expires - workflow.now(), timedelta(seconds=1))
         try:
             await workflow.wait_condition(lambda: self._lift is not None, timeout=remaining)
-            reason = self._lift.reason if self._lift else "lifted"
+            reason = self._lift.reason if self._lift else LiftReason.EXPIRED  # always lifted
         except TimeoutError:
-            reason = "expired"
+            reason = LiftReason.EXPIRED
 
         lifted_on = workflow.now().date().isoformat()
-        await workflow.execute_activity(
-            "lift_block",
+        await workflow.execute_activity_method(
+            ReentryActivities.lift_block,
             BlockLifting(block=block, reason=reason, lifted_on=lifted_on,
                          at=workflow.now().isoformat()),
-            start_to_close_timeout=EFFECT,
+            **EFFECT,
         )
         workflow.upsert_search_attributes([sa.STAGE.value_set("lifted")])
         return BlockResult(block_id=block.block_id, lifted_on=lifted_on, reason=reason)

@@ -1,0 +1,202 @@
+"""What crosses the case workflow's boundary: its input and result, the signals from
+ingest, the decision update and status query the task API and ingest use, and the
+requests of its activities.
+
+Plain dataclasses, importing nothing heavier than the domain (``.importlinter`` holds it):
+the workflow, the activities, ingest and the API all read this module. Each message is
+one dataclass so that a field can be added later (with a default) without breaking a
+running case's history: cases live for years, and their payloads are JSON.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from verdictflow.domain.policy import EligibilityDecision
+from verdictflow.domain.verdict import Verdict, VerdictChange
+
+# The failure type of a decision the case refuses for its content (the API answers 422),
+# as against one it refuses for its state (already decided, no open task: 409).
+INVALID_DECISION = "InvalidDecision"
+
+# -- the workflow: input, result, signals, update, query --------------------------------
+
+
+@dataclass
+class CaseInput:
+    case_id: str
+    person_ref: str
+    verdict: Verdict
+    registered_event_id: str
+
+
+@dataclass
+class CaseResult:
+    case_id: str
+    final_stage: str  # a Stage
+    outcome: str | None = None
+    reasons: list[str] = field(default_factory=list)
+
+
+@dataclass
+class VerdictSignal:
+    """The ``verdict_changed`` signal: an appealed / finalized / overturned event, with the
+    event id for de-duplication."""
+
+    event_id: str
+    type: str
+    decided_on: str
+    change: VerdictChange | None = None
+
+
+@dataclass
+class ReceiptSignal:
+    """The ``receipt_received`` signal: the recipient confirms the disclosure it opened."""
+
+    event_id: str
+    disclosure_id: str
+    org_id: str
+    received_at: str
+    digest: str
+
+
+@dataclass
+class DecisionRequest:
+    """The ``decide`` update: the answer to the case's open task, the housing
+    organisation's decision or the police district's review."""
+
+    task_id: str
+    outcome: str  # an Outcome or a ReviewOutcome, as the task's kind allows
+    justification: str
+    decided_by: str
+    org_id: str
+    termination_date: str | None = None
+
+
+@dataclass
+class DecisionAccepted:
+    case_id: str
+    task_id: str
+    outcome: str
+    stage: str
+
+
+@dataclass
+class OpenTask:
+    task_id: str
+    kind: str  # a TaskKind
+    org_id: str
+    due_on: str
+
+
+@dataclass
+class CaseStatus:
+    """The ``status`` query."""
+
+    case_id: str
+    stage: str
+    housing_org_id: str | None = None
+    area_id: str | None = None
+    open_task: OpenTask | None = None
+    outcome: str | None = None
+    # What a receipt must match: the disclosure sent, and its digest (None for cases
+    # started before receipts committed to the bytes sent).
+    disclosure_id: str | None = None
+    disclosure_digest: str | None = None
+
+
+# -- its activities ---------------------------------------------------------------------
+
+
+@dataclass
+class CaseTerms:
+    """The policy values the workflow needs, read once (``case_terms``) and kept in its
+    history."""
+
+    policy_version: str
+    await_finality: bool
+    decision_deadline_days: int
+    reminder_days: list[int]
+    reentry_block_years: int
+    receipt_timeout_seconds: int
+    # Defaults: the terms of cases started before the window was part of them.
+    termination_days_before: int = 31
+    termination_days_after: int = 366
+
+
+@dataclass
+class EligibilityRequest:
+    case_id: str
+    verdict: Verdict
+    today: str  # the workflow's date, so a replayed decision is the same decision
+
+
+@dataclass
+class SealRequest:
+    case_id: str
+    disclosure_id: str
+    verdict: Verdict
+    decision: EligibilityDecision
+    decision_due_on: str
+
+
+@dataclass
+class PublishRequest:
+    case_id: str
+    org_id: str
+    sealed: dict[str, str]
+    at: str
+
+
+@dataclass
+class RetractRequest:
+    case_id: str
+    disclosure_id: str
+    org_id: str
+    reason: str
+    at: str
+
+
+@dataclass
+class StageChange:
+    case_id: str
+    seq: int
+    stage: str
+    at: str
+    police_district: str | None = None
+    partnership_id: str | None = None
+    area_id: str | None = None
+    housing_org_id: str | None = None
+    person_ref: str | None = None
+    eligibility: str | None = None
+    policy_version: str | None = None
+    outcome: str | None = None
+    rules_failed: list[str] = field(default_factory=list)
+
+
+@dataclass
+class TaskOpening:
+    task_id: str
+    case_id: str
+    kind: str  # a TaskKind
+    org_id: str
+    due_on: str
+    sealed_disclosure: str | None = None
+
+
+@dataclass
+class TaskClosing:
+    task_id: str
+    status: str  # done | withdrawn
+    outcome: str | None = None
+    decided_by: str | None = None
+
+
+@dataclass
+class DeadlineNotice:
+    case_id: str
+    task_id: str
+    org_id: str
+    kind: str  # a reminders.Notice: reminder | deadline_missed
+    due_on: str
+    at: str

@@ -1,0 +1,67 @@
+"""What a running case knows, named as the process names it.
+
+The workflow keeps all of it in one ``CaseState``; signals, the update and the query read
+and change it, the process in ``workflow.py`` waits on it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from verdictflow.domain.case import Stage
+from verdictflow.domain.policy import EligibilityDecision
+from verdictflow.domain.verdict import VerdictChange
+from workflows.case.messages import CaseTerms, DecisionRequest, OpenTask, ReceiptSignal
+from workflows.reentry.messages import BlockResult
+
+
+@dataclass
+class CaseTask:
+    """A task put to a person (the police district's review, the housing organisation's
+    decision) and its answer, once given."""
+
+    opened: OpenTask
+    answer: DecisionRequest | None = None
+    closed: bool = False  # answered or withdrawn: no longer takes an answer
+
+
+@dataclass
+class Disclosure:
+    """What was sent to the housing organisation, and what its receipt must match."""
+
+    disclosure_id: str
+    # The digest of the sealed bytes a receipt must commit to; None for cases started
+    # before that check, which accept any receipt for the disclosure id.
+    digest: str | None = None
+    receipt: ReceiptSignal | None = None
+
+
+@dataclass
+class CaseState:
+    stage: Stage = Stage.REGISTERED
+    stage_seq: int = 0  # numbers the stage changes: recording one is idempotent on it
+    events_seen: set[str] = field(default_factory=set)  # the contract: an event acts once
+    final: bool = False
+    overturned: bool = False
+    final_change: VerdictChange | None = None  # what the final judgment changed, if anything
+    terms: CaseTerms | None = None
+    eligibility: EligibilityDecision | None = None
+    review: CaseTask | None = None
+    decision: CaseTask | None = None
+    disclosure: Disclosure | None = None
+    block: BlockResult | None = None  # how the re-entry block ended, once it has
+
+    @property
+    def task(self) -> CaseTask | None:
+        """The task opened last: the decision once there is one, else the review."""
+        return self.decision or self.review
+
+    @property
+    def open_task(self) -> OpenTask | None:
+        task = self.task
+        return task.opened if task is not None and not task.closed else None
+
+    @property
+    def outcome(self) -> str | None:
+        """The housing organisation's decision, once it is made."""
+        return self.decision.answer.outcome if self.decision and self.decision.answer else None

@@ -1,0 +1,37 @@
+"""How the workflows run their activities (their effects): one timeout and one retry policy,
+each setting with its reason.
+
+Every activity is idempotent on a key derived from its input (written beside each one in
+``activities/``): an upsert on the case, task or block id, or an event id derived from it.
+So running one again, after a timeout, a lost worker or a failed attempt, has the effect of
+running it once; that is what makes the short timeout and the endless retries safe.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import TypedDict
+
+from temporalio.common import RetryPolicy
+
+# One database write or one Kafka publish takes seconds at worst; an attempt cut off by a
+# killed worker is noticed only when this runs out, so it is short (it was 2 min: a chaos
+# run held cases that long). An attempt that times out is simply retried.
+EFFECT_TIMEOUT = timedelta(seconds=30)
+
+RETRY = RetryPolicy(
+    # Kafka or the database away for hours must not fail a case that lives for years:
+    # attempts are unlimited (the default), at least every 5 minutes once backed off.
+    maximum_interval=timedelta(minutes=5),
+    # Bad input is not cured by retrying: the activity fails and the workflow sees why.
+    non_retryable_error_types=["ValueError"],
+)
+
+
+class EffectOptions(TypedDict):
+    start_to_close_timeout: timedelta
+    retry_policy: RetryPolicy
+
+
+# ``workflow.execute_activity_method(..., **EFFECT)``
+EFFECT: EffectOptions = {"start_to_close_timeout": EFFECT_TIMEOUT, "retry_policy": RETRY}
