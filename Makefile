@@ -40,11 +40,13 @@ status: install
 demo: services
 	$(VF) demo
 
+# ruff, mypy strict over the packages named in pyproject.toml ([tool.mypy] files), and the
+# import contracts (.importlinter): an upward import or a cycle fails here.
 lint: install
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports --no-cache
 
-# mypy strict over the packages named in pyproject.toml ([tool.mypy] files).
 typecheck: install
 	$(VENV)/bin/mypy
 
