@@ -17,7 +17,14 @@ SENTENCE_KINDS = (
     "community_service",
     "youth_sanction",
     "acquittal",
+    # Added 2026-11-25 (optional in the contract): liberty-depriving measures and the
+    # partly conditional sentence that verdicts used to be dead-lettered for.
+    "partly_conditional_custody",
+    "committal_order",
+    "treatment_order",
+    "forvaring",
 )
+HOUSEHOLD_ROLES = ("tenant", "household_member")
 
 
 @dataclass(frozen=True)
@@ -37,10 +44,19 @@ class CrimeScene:
 
 
 @dataclass(frozen=True)
+class Household:
+    """The person's own place in the lease; nothing about the other members."""
+
+    role: str  # HOUSEHOLD_ROLES
+    lease_address: Address | None = None  # when the lease is not the registered address
+
+
+@dataclass(frozen=True)
 class Person:
     cpr: str
     name: str
     registered_address: Address
+    household: Household | None = None  # defaults: histories from before 2026-11-25 decode
 
     def __repr__(self) -> str:  # keeps the person out of tracebacks and debug logs
         return "Person(<redacted>)"
@@ -51,6 +67,8 @@ class Offence:
     law: str
     section: str
     description: str = ""
+    intent_to_pass_on: bool | None = None  # EUL § 3; None: not stated
+    victim_role: str | None = None  # "housing_org_employee" | "other"; None: not stated
 
 
 @dataclass(frozen=True)
@@ -58,6 +76,7 @@ class Sentence:
     kind: str
     days: int | None = None
     amount_dkk: int | None = None
+    unconditional_days: int | None = None  # partly_conditional_custody
 
 
 @dataclass(frozen=True)
@@ -72,6 +91,7 @@ class Verdict:
     offences: list[Offence]
     sentence: Sentence
     crime_scene: CrimeScene
+    offence_date: str | None = None  # ISO date the offence was committed, when given
 
     def __repr__(self) -> str:
         return f"Verdict(verdict_id={self.verdict_id!r}, <details redacted>)"
@@ -99,13 +119,31 @@ def _address(d: dict[str, Any]) -> Address:
 
 def _offences(items: list[dict[str, Any]]) -> list[Offence]:
     return [
-        Offence(law=o["law"], section=str(o["section"]), description=o.get("description", ""))
+        Offence(
+            law=o["law"],
+            section=str(o["section"]),
+            description=o.get("description", ""),
+            intent_to_pass_on=o.get("intent_to_pass_on"),
+            victim_role=o.get("victim_role"),
+        )
         for o in items
     ]
 
 
 def _sentence(d: dict[str, Any]) -> Sentence:
-    return Sentence(kind=d["kind"], days=d.get("days"), amount_dkk=d.get("amount_dkk"))
+    return Sentence(
+        kind=d["kind"],
+        days=d.get("days"),
+        amount_dkk=d.get("amount_dkk"),
+        unconditional_days=d.get("unconditional_days"),
+    )
+
+
+def _household(d: dict[str, Any] | None) -> Household | None:
+    if d is None:
+        return None
+    lease = d.get("lease_address")
+    return Household(role=d["role"], lease_address=_address(lease) if lease else None)
 
 
 def verdict_from_data(data: dict[str, Any]) -> Verdict:
@@ -123,6 +161,7 @@ def verdict_from_data(data: dict[str, Any]) -> Verdict:
             cpr=person["cpr"],
             name=person["name"],
             registered_address=_address(person["registered_address"]),
+            household=_household(person.get("household")),
         ),
         offences=_offences(data["offences"]),
         sentence=_sentence(data["sentence"]),
@@ -133,6 +172,7 @@ def verdict_from_data(data: dict[str, Any]) -> Verdict:
             lat=scene.get("lat"),
             lon=scene.get("lon"),
         ),
+        offence_date=data.get("offence_date"),
     )
 
 
