@@ -55,3 +55,27 @@ def describe(law: str | None, ref: SectionRef | None) -> str:
     if law is None:
         return f"{section} i en lov, politikken ikke omfatter"
     return f"{section} i {law}"
+
+
+def parse_sections(text: str | int) -> list[SectionRef]:
+    """Every section cited, each with the subsection written after it and before the next
+    section: "§ 21, jf. § 252, stk. 1" is [§ 21, § 252 stk. 1]."""
+    s = unicodedata.normalize("NFC", str(text)).casefold()
+    found = list(_SECTION.finditer(_STK.sub(lambda m: " " * len(m.group(0)), s)))
+    refs = []
+    for i, m in enumerate(found):
+        end = found[i + 1].start() if i + 1 < len(found) else len(s)
+        section = (m.group(1).lstrip("0") or "0") + (" " + m.group(2) if m.group(2) else "")
+        stk = _STK.search(s, m.end(2) if m.group(2) else m.end(1), end)
+        refs.append(SectionRef(section, int(stk.group(1)) if stk else None))
+    return refs
+
+
+def principal_section(text: str | int, accessory: frozenset[str]) -> SectionRef | None:
+    """The offence a citation is about, whichever order it is written in: "§ 21, jf. § 237"
+    and "§ 237, jf. § 21" are both § 237 (attempt, straffeloven § 21, and complicity, § 23,
+    only qualify the principal offence). None when nothing, or more than one principal
+    section, is cited."""
+    refs = parse_sections(text)
+    principal = [r for r in refs if r.section not in accessory] or refs[:1]
+    return principal[0] if len(principal) == 1 else None
