@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from verdictflow.cli.policy import policy_app
 from verdictflow.platform.settings import get_settings
 
 if TYPE_CHECKING:  # imported where used: a command loads only what it needs
@@ -41,6 +42,7 @@ app.add_typer(case_app, name="case")
 dlq_app = typer.Typer(help="Dead letters: what was refused and why; replay once mended.",
                       no_args_is_help=True)
 app.add_typer(dlq_app, name="dlq")
+app.add_typer(policy_app, name="policy")
 
 
 def _keys() -> FileKeyStore:
