@@ -236,6 +236,10 @@ def test_what_the_seeds_do_not_give_is_marked(ps):
             "refers to 'fyn', not one of its police ids",
         ),
         (lambda r: r["partnerships"][0].__setitem__("parties", []), "names no parties"),
+        (
+            lambda r: r["partnerships"][0]["parties"][1].__setitem__("illustrative", True),
+            "marked illustrative as a whole",
+        ),
         (lambda r: r["partnerships"][0].__setitem__("sources", []), "names no source document"),
         (
             lambda r: r["partnerships"][0]["areas"][0].__setitem__("illustrative", ["polygn"]),

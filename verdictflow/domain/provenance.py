@@ -132,6 +132,12 @@ def party_problems(
         for p in parties
         if p.ref is not None and p.ref not in own[p.kind]
     ]
+    out += [
+        f"{where}: party {p.name!r} is marked illustrative as a whole; a party is one the "
+        "seed names (mark only its 'ref' when the link to our data is a reading)"
+        for p in parties
+        if p.illustrative.whole
+    ]
     named = {p.ref for p in parties if p.kind == "housing_organisation"}
     out += [
         f"{where}: housing organisation {o!r} is neither a party nor marked illustrative"
