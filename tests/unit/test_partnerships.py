@@ -79,7 +79,7 @@ def test_the_four_partnerships(ps):
 
 def test_polygons_are_illustrative_and_reasonable(ps):
     for area in ps.areas():
-        assert area.illustrative
+        assert area.illustrative.covers("polygon")
         assert 5 <= len(area.polygon) <= 12, area.id
         for lat, lon in area.polygon:
             assert 54.5 < lat < 57.8 and 8.0 < lon < 15.2, area.id  # Denmark

@@ -189,17 +189,17 @@ def codec_server() -> None:
 # -- tools ---------------------------------------------------------------------------
 @app.command()
 def partnerships(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
-    """The partnerships: ids, names, areas (polygons), organisations and departments."""
+    """The partnerships: sources, parties, areas, organisations and departments, with
+    every value the seed documents do not give marked illustrative."""
+    from verdictflow.cli.partnerships_view import describe
     from verdictflow.platform.reference import load_reference
 
     data = load_reference(get_settings()).partnerships.to_json_dict()
     if as_json:
         print(json.dumps(data, ensure_ascii=False, indent=2))
         return
-    for p in data["partnerships"]:
-        print(f"{p['id']}: {p['name']}")
-        for a in p.get("areas", []):
-            print(f"  area {a['id']}: {a['name']}")
+    for line in describe(data):
+        print(line)
 
 
 @app.command("case-id")

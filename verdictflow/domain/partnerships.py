@@ -3,8 +3,10 @@ partnerships, their housing areas ("boligområder") and the housing organisation
 departments ("afdelinger").
 
 Which area counts is for the local police to decide (almenboligloven § 63 d; BL), so
-areas are data with a polygon, never code. Pure: ``load_partnerships`` takes the text
-or the parsed dict; reading the file is the caller's business.
+areas are data with a polygon, never code. Each partnership carries the parties and
+the source documents (the seeds) it is built from; what the seeds do not give is marked
+illustrative (``verdictflow.domain.provenance``). Pure: ``load_partnerships`` takes the
+text or the parsed dict; reading the file is the caller's business.
 """
 
 from __future__ import annotations
@@ -12,11 +14,22 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
+from datetime import date
 from functools import cached_property
 from typing import Any
 
 from verdictflow.domain.geo import Point, point_in_polygon
+from verdictflow.domain.provenance import (
+    NOTHING_ILLUSTRATIVE,
+    Illustrative,
+    Party,
+    SourceDocument,
+    parse_illustrative,
+    parse_party,
+    parse_source,
+    party_problems,
+)
 from verdictflow.domain.verdict import Address
 
 
@@ -50,7 +63,7 @@ class Area:
     municipality_id: str
     partnership_id: str
     polygon: list[list[float]]  # [[lat, lon], ...]
-    illustrative: bool = False
+    illustrative: Illustrative = NOTHING_ILLUSTRATIVE
 
 
 @dataclass(frozen=True)
@@ -63,6 +76,7 @@ class Department:
     postcode: str
     city: str
     property: GeoPoint  # the "ejendom" the 1 km rule of § 90, stk. 1, nr. 10 measures from
+    illustrative: Illustrative = NOTHING_ILLUSTRATIVE
 
 
 @dataclass(frozen=True)
@@ -71,6 +85,7 @@ class HousingOrganisation:
     name: str
     departments: list[Department]
     note: str = ""
+    illustrative: Illustrative = NOTHING_ILLUSTRATIVE
 
 
 @dataclass(frozen=True)
@@ -79,9 +94,17 @@ class Partnership:
     name: str
     police_district: str
     municipality_ids: list[str]
-    housing_org_ids: list[str]
+    housing_org_ids: list[str]  # the recipients of disclosures
     areas: list[Area]
     note: str = ""
+    description: str = ""  # what the seed calls the collaboration
+    parties: tuple[Party, ...] = ()  # exactly those its seed names, in the seed's wording
+    sources: tuple[SourceDocument, ...] = ()
+    # ISO dates (strings: the landscape crosses Temporal's JSON payloads); None where the
+    # seed gives no date.
+    valid_from: str | None = None
+    valid_to: str | None = None
+    illustrative: Illustrative = NOTHING_ILLUSTRATIVE
 
 
 _HOUSE_NUMBER = re.compile(r"\s\d+\s*[a-zæøå]?\b.*$")
@@ -198,37 +221,56 @@ class Partnerships:
         return area.partnership_id if area else None
 
     def to_json_dict(self) -> dict[str, Any]:
-        """Everything a partner may see about the landscape (no personal data in here)."""
+        """Everything a partner may see about the landscape (no personal data in here).
+
+        Every object carries ``illustrative`` in the file's form (true, a list of the
+        fields the seeds do not give, or false), so nothing invented reads as fact.
+        """
         return {
             "version": self.version,
+            "note": self.note,
             "police_districts": [asdict(d) for d in self.police_districts],
             "municipalities": [asdict(m) for m in self.municipalities],
-            "partnerships": [
-                {
-                    "id": p.id,
-                    "name": p.name,
-                    "police_district": asdict(self._index.district[p.police_district]),
-                    "municipalities": [
-                        asdict(self._index.municipality[m]) for m in p.municipality_ids
-                    ],
-                    "areas": [asdict(a) for a in p.areas],
-                    "housing_organisations": [
-                        {
-                            "id": o.id,
-                            "name": o.name,
-                            "departments": [
-                                asdict(d)
-                                for d in o.departments
-                                if self._partnership_id_of_area(d.area_id) == p.id
-                            ],
-                        }
-                        for o in (self._index.org[i] for i in p.housing_org_ids)
-                    ],
-                    "note": p.note,
-                }
-                for p in self.partnerships
-            ],
+            "partnerships": [self._partnership_json(p) for p in self.partnerships],
         }
+
+    def _partnership_json(self, p: Partnership) -> dict[str, Any]:
+        party_orgs = {x.ref for x in p.parties if x.kind == "housing_organisation"}
+        return {
+            "id": p.id,
+            "name": p.name,
+            "description": p.description,
+            "illustrative": p.illustrative.to_json(),
+            "police_district": asdict(self._index.district[p.police_district]),
+            "municipalities": [asdict(self._index.municipality[m]) for m in p.municipality_ids],
+            "parties": [_with_illustrative(x) for x in p.parties],
+            "valid_from": p.valid_from,
+            "valid_to": p.valid_to,
+            "sources": [asdict(s) for s in p.sources],
+            "areas": [_with_illustrative(a) for a in p.areas],
+            "housing_organisations": [
+                {
+                    "id": o.id,
+                    "name": o.name,
+                    "party": o.id in party_orgs,
+                    "illustrative": o.illustrative.to_json(),
+                    "note": o.note,
+                    "departments": [
+                        _with_illustrative(d)
+                        for d in o.departments
+                        if self._partnership_id_of_area(d.area_id) == p.id
+                    ],
+                }
+                for o in (self._index.org[i] for i in p.housing_org_ids)
+            ],
+            "note": p.note,
+        }
+
+
+def _with_illustrative(obj: Area | Department | Party) -> dict[str, Any]:
+    out = asdict(obj)
+    out["illustrative"] = obj.illustrative.to_json()
+    return out
 
 
 # -- cross-checks: a typo in an id fails at load time instead of silently sending a verdict
@@ -269,6 +311,16 @@ def reference_problems(ps: Partnerships) -> list[str]:
                 )
             if len(a.polygon) < 3:
                 out.append(f"area {a.id!r}: a polygon needs at least 3 points")
+    illustrative_orgs = {o.id for o in ps.housing_organisations if o.illustrative.whole}
+    for p in ps.partnerships:
+        out += party_problems(
+            p.id, list(p.parties), p.police_district, p.municipality_ids, p.housing_org_ids,
+            illustrative_orgs,
+        )
+        if not p.sources:
+            out.append(f"partnership {p.id!r}: names no source document")
+        if p.valid_from and p.valid_to and p.valid_to < p.valid_from:
+            out.append(f"partnership {p.id!r}: valid_to is before valid_from")
     for d in ps.departments():
         area = ps.area(d.area_id)
         partnership = ps.partnership(area.partnership_id) if area else None
@@ -286,6 +338,63 @@ def reference_problems(ps: Partnerships) -> list[str]:
     return out
 
 
+def _field_names(cls: type[Any]) -> list[str]:
+    return [f.name for f in fields(cls)]
+
+
+def _date(value: Any, where: str) -> str | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(str(value)).isoformat()
+    except ValueError:
+        raise ValueError(f"{where}: {value!r} is not an ISO date") from None
+
+
+def _department(o: dict[str, Any], d: dict[str, Any]) -> Department:
+    return Department(
+        id=d["id"],
+        name=d["name"],
+        housing_org_id=o["id"],
+        area_id=d["area_id"],
+        streets=list(d["streets"]),
+        postcode=str(d["postcode"]),
+        city=d["city"],
+        property=GeoPoint(float(d["property"]["lat"]), float(d["property"]["lon"])),
+        illustrative=parse_illustrative(d, _field_names(Department), f"department {d['id']!r}"),
+    )
+
+
+def _area(p: dict[str, Any], a: dict[str, Any]) -> Area:
+    return Area(
+        id=a["id"],
+        name=a["name"],
+        municipality_id=a["municipality_id"],
+        partnership_id=p["id"],
+        polygon=[[float(lat), float(lon)] for lat, lon in a["polygon"]],
+        illustrative=parse_illustrative(a, _field_names(Area), f"area {a['id']!r}"),
+    )
+
+
+def _partnership(p: dict[str, Any]) -> Partnership:
+    where = f"partnership {p['id']!r}"
+    return Partnership(
+        id=p["id"],
+        name=p["name"],
+        police_district=p["police_district"],
+        municipality_ids=list(p["municipality_ids"]),
+        housing_org_ids=list(p["housing_org_ids"]),
+        note=p.get("note", ""),
+        description=p.get("description", ""),
+        parties=tuple(parse_party(x, where) for x in p.get("parties", [])),
+        sources=tuple(parse_source(x) for x in p.get("sources", [])),
+        valid_from=_date(p.get("valid_from"), where),
+        valid_to=_date(p.get("valid_to"), where),
+        illustrative=parse_illustrative(p, _field_names(Partnership), where),
+        areas=[_area(p, a) for a in p["areas"]],
+    )
+
+
 def load_partnerships(source: str | bytes | dict[str, Any]) -> Partnerships:
     """Builds and cross-checks the reference data; raises ``ValueError`` on a broken reference."""
     raw: dict[str, Any] = json.loads(source) if isinstance(source, (str, bytes)) else source
@@ -294,53 +403,24 @@ def load_partnerships(source: str | bytes | dict[str, Any]) -> Partnerships:
             id=o["id"],
             name=o["name"],
             note=o.get("note", ""),
-            departments=[
-                Department(
-                    id=d["id"],
-                    name=d["name"],
-                    housing_org_id=o["id"],
-                    area_id=d["area_id"],
-                    streets=list(d["streets"]),
-                    postcode=str(d["postcode"]),
-                    city=d["city"],
-                    property=GeoPoint(float(d["property"]["lat"]), float(d["property"]["lon"])),
-                )
-                for d in o["departments"]
-            ],
+            departments=[_department(o, d) for d in o["departments"]],
+            illustrative=parse_illustrative(
+                o, _field_names(HousingOrganisation), f"housing organisation {o['id']!r}"
+            ),
         )
         for o in raw["housing_organisations"]
     ]
-    partnerships = [
-        Partnership(
-            id=p["id"],
-            name=p["name"],
-            police_district=p["police_district"],
-            municipality_ids=list(p["municipality_ids"]),
-            housing_org_ids=list(p["housing_org_ids"]),
-            note=p.get("note", ""),
-            areas=[
-                Area(
-                    id=a["id"],
-                    name=a["name"],
-                    municipality_id=a["municipality_id"],
-                    partnership_id=p["id"],
-                    polygon=[[float(lat), float(lon)] for lat, lon in a["polygon"]],
-                    illustrative=bool(a.get("illustrative", False)),
-                )
-                for a in p["areas"]
-            ],
-        )
-        for p in raw["partnerships"]
-    ]
+    note = raw.get("note", "")
     result = Partnerships(
         version=str(raw.get("version", "")),
-        note=raw.get("note", ""),
+        # The file's header may be a list of paragraphs (JSON has no comments).
+        note=" ".join(note) if isinstance(note, list) else str(note),
         police_districts=[PoliceDistrict(d["id"], d["name"]) for d in raw["police_districts"]],
         municipalities=[
             Municipality(m["id"], m["name"], str(m["code"]), m["police_district"])
             for m in raw["municipalities"]
         ],
-        partnerships=partnerships,
+        partnerships=[_partnership(p) for p in raw["partnerships"]],
         housing_organisations=orgs,
     )
     problems = reference_problems(result)
