@@ -53,6 +53,12 @@ LANDSCAPE: dict[str, Any] = {
             "police_district": "test-vest",
             "municipality_ids": ["testby"],
             "housing_org_ids": ["test-org"],
+            "parties": [
+                {"name": "Testpolitiet", "kind": "police", "ref": "test-vest"},
+                {"name": "Testby Kommune", "kind": "municipality", "ref": "testby"},
+                {"name": "Testboligselskabet", "kind": "housing_organisation", "ref": "test-org"},
+            ],
+            "sources": [{"document": "test fixture", "title": "Testpartnerskabet", "date": None}],
             "areas": [
                 {
                     "id": "test-area",
