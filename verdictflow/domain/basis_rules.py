@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
+from verdictflow.domain.case import add_years
 from verdictflow.domain.geo import point_in_polygon
 from verdictflow.domain.location_rules import Place
 from verdictflow.domain.partnerships import Partnerships, street_name
@@ -125,10 +126,7 @@ def matter_age(v: Verdict, p: PolicyV2, today: date) -> RuleOutcome:
         return RuleOutcome(
             "matter_age", None, f"{which.capitalize()} {start.isoformat()} ligger efter dags dato."
         )
-    try:
-        cutoff = today.replace(year=today.year - years)
-    except ValueError:  # 29 February
-        cutoff = today.replace(year=today.year - years, day=28)
+    cutoff = add_years(today, -years)
     if start < cutoff:
         return RuleOutcome(
             "matter_age",

@@ -158,10 +158,13 @@ def termination_date_problem(terminated: date, context: DecisionContext) -> str 
 
 
 def add_years(d: date, years: int) -> date:
-    """The same day ``years`` later (28 February for 29 February); never raises: a date past
-    the calendar's end is its last day, so no date a case carries can fail a workflow task."""
+    """The same day ``years`` later, or earlier for negative ``years`` (28 February for 29
+    February); never raises: a date past the calendar's ends is its first or last day, so no
+    date a case carries can fail a workflow task."""
     if d.year + years > date.max.year:
         return date.max
+    if d.year + years < date.min.year:
+        return date.min
     try:
         return d.replace(year=d.year + years)
     except ValueError:  # 29 February

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
+from verdictflow.domain.case import add_years
 from verdictflow.domain.offences import describe, normalise_law, parse_section
 from verdictflow.domain.verdict import Verdict
 
@@ -132,10 +133,7 @@ def recency(v: Verdict, p: EligibilityPolicy, today: date) -> RuleOutcome:
     except ValueError:
         return RuleOutcome("recency", None, "Afgørelsesdatoen kan ikke læses; manuel vurdering.")
     years = p.max_age_of_matter_years
-    try:
-        cutoff = today.replace(year=today.year - years)
-    except ValueError:  # 29 February
-        cutoff = today.replace(year=today.year - years, day=28)
+    cutoff = add_years(today, -years)
     if decided < cutoff:
         return RuleOutcome(
             "recency",
