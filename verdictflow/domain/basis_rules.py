@@ -142,24 +142,6 @@ def matter_age(v: Verdict, p: PolicyV2, today: date) -> RuleOutcome:
     )
 
 
-def finality(v: Verdict, p: PolicyV2) -> RuleOutcome:
-    if v.final:
-        return RuleOutcome("finality", True, "Dommen er endelig.")
-    if p.await_finality:
-        return RuleOutcome(
-            "finality",
-            None,
-            f"Dommen er ikke endelig; politikken afventer endelig dom (ankefrist "
-            f"{p.appeal_window_days} dage, retsplejelovens § 904, stk. 1).",
-        )
-    return RuleOutcome(
-        "finality",
-        True,
-        "Dommen er ikke endelig, men politikken tillader videregivelse før endelig dom "
-        "(almenlejelovens § 90, stk. 1, nr. 10, 2. pkt., jf. L 178).",
-    )
-
-
 def police_district(v: Verdict, lease: Lease, ps: Partnerships) -> RuleOutcome:
     partnership = lease.place.partnership
     if partnership is None:

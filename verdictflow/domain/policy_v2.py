@@ -21,7 +21,7 @@ from verdictflow.domain import basis_rules, termination_rules
 from verdictflow.domain.basis_rules import Lease
 from verdictflow.domain.eligibility_policy_v2 import PolicyV2
 from verdictflow.domain.partnerships import Partnerships
-from verdictflow.domain.rules import RuleOutcome
+from verdictflow.domain.rules import RuleOutcome, finality
 from verdictflow.domain.verdict import Verdict
 
 __all__ = ["Answer", "AssessmentV2", "OutcomeV2", "assess_v2"]
@@ -94,7 +94,7 @@ def assess_v2(verdict: Verdict, policy: PolicyV2, ps: Partnerships, today: date)
             basis_rules.residence(lease, ps),
             basis_rules.connection(verdict, lease, ps),
             basis_rules.matter_age(verdict, policy, today),
-            basis_rules.finality(verdict, policy),
+            finality(verdict, policy),
             basis_rules.police_district(verdict, lease, ps),
         ],
     )

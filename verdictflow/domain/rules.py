@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from verdictflow.domain.case import add_years
 from verdictflow.domain.offences import describe, normalise_law, parse_section
@@ -37,7 +37,17 @@ class RuleOutcome:
     explanation: str
 
 
-def finality(v: Verdict, p: EligibilityPolicy) -> RuleOutcome:
+class FinalityTerms(Protocol):
+    """What the finality rule reads of a policy (every version has it)."""
+
+    @property
+    def await_finality(self) -> bool: ...
+
+    @property
+    def appeal_window_days(self) -> int: ...
+
+
+def finality(v: Verdict, p: FinalityTerms) -> RuleOutcome:
     if v.final:
         return RuleOutcome("finality", True, "Dommen er endelig.")
     if p.await_finality:
