@@ -7,7 +7,7 @@ written nor published twice with a different identity (the event id is derived f
 from __future__ import annotations
 
 import asyncio
-from datetime import date
+from datetime import UTC, date, datetime
 
 from temporalio import activity
 
@@ -43,7 +43,9 @@ class CaseBookActivities:
 
     @activity.defn(name="case_terms")
     async def case_terms(self) -> CaseTerms:
-        p = self.deps.policy
+        # The case is pinned here: the version in force on the day it is registered.
+        policies = self.deps.policies
+        p = policies.terms(policies.for_new_case(datetime.now(UTC).date()).version)
         return CaseTerms(
             policy_version=p.version,
             await_finality=p.await_finality,
@@ -53,6 +55,7 @@ class CaseBookActivities:
             receipt_timeout_seconds=self.deps.settings.receipt_timeout_seconds,
             termination_days_before=p.termination_window.days_before,
             termination_days_after=p.termination_window.days_after,
+            review_other_ground=p.review_other_ground,
         )
 
     @activity.defn(name="record_stage")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from verdictflow.domain.eligibility_policy import EligibilityPolicy
 from verdictflow.domain.partnerships import Partnerships
+from verdictflow.domain.policies import Policies
 from verdictflow.platform.database import Database
 from verdictflow.platform.kafka import EventPublisher
 from verdictflow.platform.keys import KeyStore, keystore_for
@@ -19,7 +19,7 @@ class Deps:
     settings: Settings
     keys: KeyStore
     publisher: EventPublisher
-    policy: EligibilityPolicy
+    policies: Policies
     partnerships: Partnerships
     read_model: Database
 
@@ -30,7 +30,7 @@ class Deps:
             settings=settings,
             keys=keystore_for(settings),
             publisher=EventPublisher(settings),
-            policy=reference.policy,
+            policies=reference.policies,
             partnerships=reference.partnerships,
             read_model=read_model_database(settings),
         )

@@ -15,6 +15,7 @@ from temporalio import activity
 from activities.deps import Deps
 from verdictflow.domain import sealing
 from verdictflow.domain.cloudevents import cloud_event
+from verdictflow.domain.policy import EligibilityDecision
 from verdictflow.domain.sealing import INSTRUCTION_FORMAT, seal_case_layer, sign_instruction
 from verdictflow.domain.topics import DISCLOSURE_RETRACTED, DISCLOSURE_SEALED, HOUSING_DISCLOSURES
 from workflows.case.messages import PublishRequest, RetractRequest, SealRequest
@@ -39,6 +40,13 @@ def personal_part(req: SealRequest) -> dict[str, Any]:
     }
 
 
+def assessment_summary(d: EligibilityDecision) -> dict[str, Any]:
+    summary: dict[str, Any] = {"policy_version": d.policy_version, "outcome": d.outcome}
+    if d.termination_ground:  # v2: which route the landlord has
+        summary["termination_ground"] = d.termination_ground
+    return summary
+
+
 def disclosure_content(req: SealRequest, case_key: bytes) -> dict[str, Any]:
     """Only what the housing organisation needs to decide on the lease (data minimisation)."""
     d = req.decision
@@ -46,7 +54,7 @@ def disclosure_content(req: SealRequest, case_key: bytes) -> dict[str, Any]:
         "case_id": req.case_id,
         "disclosure_id": req.disclosure_id,
         "legal_basis": "Almenboligloven § 63 d",
-        "assessment": {"policy_version": d.policy_version, "outcome": d.outcome},
+        "assessment": assessment_summary(d),
         "housing": {
             "housing_org_id": d.housing_org_id,
             "department_id": d.department_id,

@@ -1,4 +1,4 @@
-"""Applying the versioned eligibility policy to a verdict."""
+"""Applying the eligibility policy the case started on to its verdict."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from datetime import date
 from temporalio import activity
 
 from activities.deps import Deps
-from verdictflow.domain.policy import EligibilityDecision, assess
+from verdictflow.domain.policies import UnknownPolicyVersion, assess_pinned
+from verdictflow.domain.policy import EligibilityDecision
 from workflows.case.messages import EligibilityRequest
 
 
@@ -19,6 +20,9 @@ class EligibilityActivities:
 
     @activity.defn(name="assess_eligibility")
     async def assess_eligibility(self, req: EligibilityRequest) -> EligibilityDecision:
-        return assess(
-            req.verdict, self.deps.policy, self.deps.partnerships, date.fromisoformat(req.today)
-        )
+        try:
+            return assess_pinned(req.verdict, self.deps.policies, req.policy_version,
+                                 self.deps.partnerships, date.fromisoformat(req.today))
+        except UnknownPolicyVersion as e:
+            # Retried (not a ValueError): a worker that has the version will take it.
+            raise RuntimeError(str(e)) from None

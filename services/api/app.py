@@ -10,6 +10,7 @@ import asyncio
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from typing import cast
 
 from fastapi import FastAPI, Request
@@ -21,6 +22,7 @@ from services.api import tasks
 from services.api.auth import check_oidc_settings
 from services.api.blocks import router as blocks_router
 from services.api.routes import dev_router, router
+from verdictflow.domain.eligibility_policy import TerminationWindow
 from verdictflow.platform.database import Database
 from verdictflow.platform.keys import keystore_for
 from verdictflow.platform.log import configure, get_logger
@@ -56,6 +58,13 @@ async def _invalid_request(_request: Request, exc: Exception) -> Response:
     return Response(body, status_code=422, media_type="application/json")
 
 
+def _termination_window(settings: Settings) -> TerminationWindow:
+    """The API's early check uses the window of the policy new cases start on; each case
+    checks again against its own."""
+    policies = load_reference(settings).policies
+    return policies.for_new_case(datetime.now(UTC).date()).termination_window
+
+
 def create_app(settings: Settings | None = None,
                temporal_client: tasks.UpdateClient | None = None,
                database: Database | None = None) -> FastAPI:
@@ -68,7 +77,7 @@ def create_app(settings: Settings | None = None,
     check_oidc_settings(settings)
     keys = keystore_for(settings)
     ctx = tasks.ApiContext(settings, keys, tasks.TemporalLink(settings, keys, temporal_client),
-                           load_reference(settings).policy.termination_window)
+                           _termination_window(settings))
     read_model = database or read_model_database(settings)
 
     @asynccontextmanager

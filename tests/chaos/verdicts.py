@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from verdictflow.domain.policy import assess
+from verdictflow.domain.policies import assess_pinned
 from verdictflow.domain.samples import SampleVerdict, sample_verdicts
 from verdictflow.domain.topics import VERDICT_REGISTERED
 from verdictflow.domain.verdict import verdict_from_data
@@ -59,8 +59,9 @@ def eligible_verdicts(reference: Reference, scenario: str, run: str, n: int) -> 
         data = event["data"]
         data["verdict_id"] = verdict_id
         data["person"]["cpr"] = template.cpr[:6] + f"9{serial:03d}"
-        decision = assess(verdict_from_data(data), reference.policy, reference.partnerships,
-                          today)
+        policy = reference.policies.for_new_case(today).version
+        decision = assess_pinned(verdict_from_data(data), reference.policies, policy,
+                                 reference.partnerships, today)
         assert decision.outcome == "eligible" and decision.housing_org_id, template.key
         out.append(ChaosVerdict(verdict_id, decision.housing_org_id, event))
     return out

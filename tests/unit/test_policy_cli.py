@@ -71,3 +71,13 @@ def test_a_broken_v1_is_refused_too(tmp_path: Path) -> None:
     path.write_text(json.dumps(raw, ensure_ascii=False), encoding="utf-8")
     code, out = _check(path)
     assert code == 1 and "an acquittal can never be disclosed" in out
+
+
+def test_explain_refuses_what_is_not_a_case_id_before_reaching_temporal(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    # Nothing listens here: an attempt to connect would fail differently, after a wait.
+    monkeypatch.setenv("VF_TEMPORAL_ADDRESS", "127.0.0.1:1")
+    monkeypatch.setenv("VF_STATE_DIR", str(tmp_path))
+    result = CliRunner().invoke(app, ["policy", "explain", "../../etc/passwd"])
+    assert result.exit_code == 1
+    assert "is not a case id" in result.output

@@ -113,6 +113,7 @@ class FakeActivities:
     notices: list[str] = field(default_factory=list)
     blocks: list[BlockInput] = field(default_factory=list)
     lifts: list[BlockLifting] = field(default_factory=list)
+    assessed: list[EligibilityRequest] = field(default_factory=list)
 
     @staticmethod
     def sealed_for(disclosure_id: str) -> dict[str, str]:
@@ -131,6 +132,7 @@ class FakeActivities:
 
         @stand_in(EligibilityActivities.assess_eligibility)
         async def assess_eligibility(req: EligibilityRequest) -> EligibilityDecision:
+            self.assessed.append(req)
             return self.eligibility
 
         @stand_in(DisclosureActivities.seal_disclosure)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Annotated
 
@@ -28,3 +29,30 @@ def check(file: Annotated[Path, typer.Argument(help="A policy JSON file.")]) -> 
     print(f"{file}: {'ok' if result.ok else f'{len(result.problems)} problem(s)'}")
     if not result.ok:
         raise typer.Exit(1)
+
+
+@policy_app.command("explain")
+def explain(
+    case_id: Annotated[str, typer.Argument(metavar="CASE_ID", help="The case id (case-…).")],
+    actor: Annotated[str, typer.Option(help="Who asks (audited).")] = "operator",
+) -> None:
+    """The case's assessment as a caseworker reads it, rule by rule (audited)."""
+    from verdictflow.cli.explain import CannotExplain, check_case_id, explain_case
+    from verdictflow.platform.keys import keystore_for
+    from verdictflow.platform.readmodel import read_model_database
+    from verdictflow.platform.settings import get_settings
+    from verdictflow.platform.temporal import connect
+
+    settings = get_settings()
+    keys = keystore_for(settings)
+
+    async def lines() -> list[str]:
+        check_case_id(case_id)
+        client = await connect(settings, keys)
+        return await explain_case(client, read_model_database(settings), case_id, actor)
+
+    try:
+        print("\n".join(asyncio.run(lines())))
+    except CannotExplain as e:
+        print(f"✗ {e}")
+        raise typer.Exit(1) from None

@@ -50,6 +50,9 @@ class PolicyV2:
     reminder_days: list[int]
     reentry_block_years: int
     retention_after_close_years: int
+    # A verdict § 63 d allows to disclose but nr. 10 does not cover goes to the police's
+    # review (True) or out at once (False): outside the 2022 duty, disclosure is discretion.
+    review_other_ground: bool = True
     termination_window: TerminationWindow = field(default_factory=lambda: TerminationWindow())
     law_aliases: dict[str, list[str]] = field(default_factory=dict)
     sources: dict[str, str] = field(default_factory=dict)
@@ -69,6 +72,12 @@ def _offence(o: dict[str, Any]) -> ListedOffence:
         requires_intent_to_pass_on=bool(o.get("requires_intent_to_pass_on", False)),
         confirmed=bool(o.get("confirmed", True)),
     )
+
+
+def _flag(value: Any, key: str) -> bool:
+    if not isinstance(value, bool):  # "false" in quotes would otherwise read as True
+        raise ValueError(f"{key} must be true or false, not {value!r}")
+    return value
 
 
 def load_policy_v2(source: str | bytes | dict[str, Any]) -> PolicyV2:
@@ -106,6 +115,7 @@ def _build(raw: dict[str, Any]) -> PolicyV2:
         reminder_days=[int(d) for d in raw["reminder_days"]],
         reentry_block_years=int(raw["reentry_block_years"]),
         retention_after_close_years=int(raw["retention_after_close_years"]),
+        review_other_ground=_flag(raw.get("review_other_ground", True), "review_other_ground"),
         termination_window=TerminationWindow(int(window["before"]), int(window["after"])),
         law_aliases=aliases,
         sources=dict(raw["sources"]),

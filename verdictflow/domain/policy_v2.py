@@ -9,6 +9,13 @@ rescission? Every rule of both is run and kept, so the caseworker sees them all.
 - basis holds and a ground rule is unknown → ``review`` (the police decide);
 - basis holds and a ground rule fails → ``disclose_other_ground`` (disclosure allowed; the
   landlord's route is the house rules, §§ 85 nr. 4 / 90 nr. 7, 13, with proportionality).
+
+On the housing organisation's request (``on_request``) one more thing holds: since 1 July
+2022 (L 178) the police *must* disclose a judgment covered by nr. 10 to the landlord who
+asks, so the discretionary parts of § 63 d (the crime's connection to the area, the
+matter's age, the district) no longer decide it. A conviction, final as the policy
+requires, of a person whose lease is known, that grounds rescission is ``eligible``;
+anything else keeps the outcome it has without the request.
 """
 
 from __future__ import annotations
@@ -62,7 +69,10 @@ class AssessmentV2:
     area_id: str | None = None
     housing_org_id: str | None = None
     department_id: str | None = None
+    municipality_id: str | None = None
+    police_district: str | None = None
     qualifying_offences: list[str] = field(default_factory=list)
+    on_request: OutcomeV2 = OutcomeV2.NOT_ELIGIBLE  # the outcome when the landlord has asked
 
     @property
     def rules(self) -> list[RuleOutcome]:
@@ -82,6 +92,18 @@ def _decide(basis: Answer, ground: Answer) -> tuple[OutcomeV2, list[str]]:
     if ground.holds is None:  # no ground rule fails, one is unknown
         return OutcomeV2.REVIEW, named(ground, None)
     return OutcomeV2.DISCLOSE_OTHER_GROUND, named(ground, False)
+
+
+# The basis rules the 2022 duty still needs: a conviction, final if the policy waits for it,
+# of someone whose lease (and so landlord) is known.
+DUTY_BASIS_RULES = ("decision", "finality", "residence")
+
+
+def _on_request(outcome: OutcomeV2, basis: Answer, ground: Answer) -> OutcomeV2:
+    held = {r.rule: r.passed for r in basis.rules}
+    if ground.holds is True and all(held.get(rule) is True for rule in DUTY_BASIS_RULES):
+        return OutcomeV2.ELIGIBLE
+    return outcome
 
 
 def assess_v2(verdict: Verdict, policy: PolicyV2, ps: Partnerships, today: date) -> AssessmentV2:
@@ -121,5 +143,8 @@ def assess_v2(verdict: Verdict, policy: PolicyV2, ps: Partnerships, today: date)
         area_id=place.area.id if place.area else None,
         housing_org_id=place.department.housing_org_id if place.department else None,
         department_id=place.department.id if place.department else None,
+        municipality_id=place.area.municipality_id if place.area else None,
+        police_district=verdict.police_district,
         qualifying_offences=listed,
+        on_request=_on_request(outcome, basis, ground),
     )

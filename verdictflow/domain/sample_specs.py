@@ -38,7 +38,9 @@ class Spec:
     final: bool = True
     changes: list[tuple[str, int, dict[str, Any]]] = field(default_factory=list)
     duplicate: bool = False
-    outcome: str
+    offence_facts: dict[str, Any] = field(default_factory=dict)  # added to every offence
+    outcome: str  # under policy v1
+    outcome_v2: str | None = None  # under policy v2, when it differs from v1's
     assessment: str | None = None  # when the end state differs from assess() (overturned)
 
 
@@ -56,18 +58,20 @@ SPECS: tuple[Spec, ...] = (
          department_id="tranemosegaard-13", house="31, 2. th", offences=[(EUL, "§ 3")],
          description="salg af hash fra kælderrum bag vaskeriet", sentence=custody(120),
          scene=("Kisumparken 40", "2660", "Brøndby Strand", None, None),
-         age_days=20, outcome="eligible"),
+         offence_facts={"intent_to_pass_on": True}, age_days=20, outcome="eligible"),
     Spec(key="bs-trusler-boede", title="Trusler straffet med bøde: manuel vurdering",
          district=KBV, name="Testperson Carsten Hyldmose", birth=date(1979, 9, 3),
          department_id="bbs-606", house="7, st. tv", offences=[(STRFL, "266")],
          description="trusler mod vicevært ved affaldsøen",
-         sentence={"kind": "fine", "amount_dkk": 4000}, age_days=15, outcome="manual_review"),
+         sentence={"kind": "fine", "amount_dkk": 4000},
+         offence_facts={"victim_role": "housing_org_employee"}, age_days=15,
+         outcome="manual_review", outcome_v2="disclose_other_ground"),
     Spec(key="bs-vold-raadhuspladsen", title="Grov vold langt fra boligområdet",
          district=KBV, name="Testperson Dorte Lyngsbæk", birth=date(1995, 12, 24),
          department_id="bbs-607", house="3, 1. mf", offences=[(STRFL, "245")],
          description="grov vold uden for natklub ved Rådhuspladsen", sentence=custody(180),
          scene=("Rådhuspladsen", "1550", "København V", 55.6757, 12.5690),
-         age_days=40, outcome="not_eligible"),
+         age_days=40, outcome="not_eligible", outcome_v2="manual_review"),
     Spec(key="bs-indbrud-omgjort", title="Indbrud, videregivet, siden ophævet efter genoptagelse",
          district=KBV, name="Testperson Egon Tjørnskov", birth=date(1988, 6, 30),
          department_id="bbs-608", house="22, 4. th", offences=[(STRFL, "276 a")],
@@ -83,7 +87,7 @@ SPECS: tuple[Spec, ...] = (
          district=KBV, name="Testperson Gunnar Skræppenborg", birth=date(1975, 3, 8),
          department_id="pab-8", house="5, 1. th", offences=[(STRFL, "244")],
          description="vold mod nabo ved cykelkælderen", sentence=custody(30),
-         age_days=3 * 365 + 20, outcome="not_eligible"),
+         age_days=3 * 365 + 20, outcome="not_eligible", outcome_v2="manual_review"),
     Spec(key="udenfor-partnerskab",
          title="Vold i Brøndby Strand, men bor ikke i et partnerskabsområde",
          district=KBV, name="Testperson Hjalmar Ørnebjerg", birth=date(1993, 7, 19),
@@ -113,14 +117,14 @@ SPECS: tuple[Spec, ...] = (
          district=SSL, name="Testperson Lise Kornbech", birth=date(1982, 11, 5),
          department_id="fob-slagelse-schackenborg", house="6, 2. th", offences=[(STRFL, "290")],
          description="hæleri med stjålne elcykler i kælderen", sentence=custody(40),
-         age_days=35, outcome="not_eligible"),
+         age_days=35, outcome="not_eligible", outcome_v2="disclose_other_ground"),
     Spec(key="sl-parkvej-betinget", title="Betinget dom for vold: manuel vurdering",
          district=SSL, name="Testperson Mogens Engelsvig", birth=date(1970, 1, 29),
          department_id="skaelskoer-boligselskab-parkvej", house="11, 1. th",
          offences=[(STRFL, "244")],
          description="vold mod genbo på parkeringspladsen",
          sentence={"kind": "conditional_custody", "days": 30}, age_days=18,
-         outcome="manual_review"),
+         outcome="manual_review", outcome_v2="disclose_other_ground"),
     Spec(key="sl-praestevangen-anke",
          title="Trusler; anket, stadfæstet med mildere straf i landsretten",
          district=SSL, name="Testperson Nanna Præstholm", birth=date(1991, 4, 9),
@@ -134,7 +138,8 @@ SPECS: tuple[Spec, ...] = (
          district=MVS, name="Testperson Ole Vesterlund-Kiær", birth=date(1987, 2, 21),
          department_id="slagelse-boligselskab-ringparken", house="44, 3. th",
          offences=[(STRFL, "244")], description="vold mod dørmand efter fest i beboerhuset",
-         sentence=custody(30), age_days=22, outcome="not_eligible"),
+         sentence=custody(30), age_days=22, outcome="not_eligible",
+         outcome_v2="manual_review"),
     # Værebro Park (Københavns Vestegns Politi)
     Spec(key="vp-ildspaasaettelse", title="Ildspåsættelse i opgang",
          district=KBV, name="Testperson Pernille Smørmose", birth=date(1999, 9, 9),
@@ -147,7 +152,7 @@ SPECS: tuple[Spec, ...] = (
          offences=[(STRFL, "252, stk. 1")],
          description="kørsel med knallert ind i fodgængere på mosestien", sentence=custody(60),
          scene=("Mosestien", "2880", "Bagsværd", 55.7620, 12.4395),
-         age_days=70, outcome="eligible"),
+         age_days=70, outcome="eligible", outcome_v2="manual_review"),
     # Herlev/Gladsaxe/Ballerup (Københavns Vestegns Politi)
     Spec(key="hgb-grantoften-haervaerk", title="Groft hærværk på vaskeriet",
          district=KBV, name="Testperson Signe Baltorp", birth=date(1996, 6, 6),
@@ -165,7 +170,8 @@ SPECS: tuple[Spec, ...] = (
          district=KBV, name="Testperson Ulla Hedegaven", birth=date(1978, 7, 7),
          department_id="baldersbo-hedeparken", house="15, 1. tv", offences=[(STRFL, "281")],
          description="afpresning af nabo for husleje-penge",
-         sentence={"kind": "community_service"}, age_days=33, outcome="manual_review"),
+         sentence={"kind": "community_service"}, age_days=33, outcome="manual_review",
+         outcome_v2="disclose_other_ground"),
     Spec(key="hgb-magleparken-frifundet", title="Frifundet for vold",
          district=KBV, name="Testperson Viggo Maglekilde", birth=date(1985, 8, 18),
          department_id="ballerup-boligselskab-magleparken", house="8, st. th",

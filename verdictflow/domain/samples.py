@@ -53,8 +53,12 @@ class SampleVerdict:
     cpr: str
     offence_description: str
     events: list[dict[str, Any]]  # CloudEvents to send, in order (a repeat keeps its id)
-    expected_outcome: str  # eligible | not_eligible | manual_review | overturned
-    expected_assessment: str  # what assess() gives for the verdict as it finally stands
+    # Under policy v2, which new cases start on: eligible | disclose_other_ground |
+    # manual_review | not_eligible | overturned
+    expected_outcome: str
+    expected_assessment: str  # what v2 gives for the verdict as it finally stands
+    expected_outcome_v1: str  # the same under v1: eligible | not_eligible | manual_review | ...
+    expected_assessment_v1: str
 
 
 def _event(
@@ -115,7 +119,8 @@ def _build(ps: Partnerships, spec: Spec, n: int, today: date) -> SampleVerdict:
         "final": spec.final,
         "person": {"cpr": cpr, "name": spec.name, "registered_address": _address(ps, spec)},
         "offences": [
-            {"law": law, "section": section, "description": spec.description}
+            {"law": law, "section": section, "description": spec.description,
+             **spec.offence_facts}
             for law, section in spec.offences
         ],
         "sentence": dict(spec.sentence),
@@ -146,8 +151,10 @@ def _build(ps: Partnerships, spec: Spec, n: int, today: date) -> SampleVerdict:
         cpr=cpr,
         offence_description=spec.description,
         events=events,
-        expected_outcome=spec.outcome,
-        expected_assessment=spec.assessment or spec.outcome,
+        expected_outcome=spec.outcome_v2 or spec.outcome,
+        expected_assessment=spec.assessment or spec.outcome_v2 or spec.outcome,
+        expected_outcome_v1=spec.outcome,
+        expected_assessment_v1=spec.assessment or spec.outcome,
     )
 
 

@@ -52,8 +52,10 @@ KEY_PROVISION = "key.provision"
 KEY_BACKUP = "key.backup"
 KEY_RESTORE = "key.restore"
 DLQ_REPLAY = "dlq.replay"
+POLICY_EXPLAIN = "policy.explain"  # an assessment shown (it tells what the verdict was)
 ACTIONS = frozenset({
     DLQ_REPLAY,
+    POLICY_EXPLAIN,
     KEY_BACKUP,
     KEY_RESTORE,
     TASK_ASSIGN,

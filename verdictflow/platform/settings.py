@@ -56,7 +56,11 @@ class Settings(BaseSettings):
     codec_cors_origin: str = "http://127.0.0.1:8233"  # the Temporal Web UI, exactly
 
     # Configuration files (policy and reference data are data, versioned, not constants)
-    policy_file: Path = PACKAGE_DIR / "config" / "eligibility-policy-v1.json"
+    # Every ``eligibility-policy-*.json`` here is loaded: a case is assessed by the version it
+    # started on for life. New cases start on ``policy_version`` when set, else on the newest
+    # version in force (its ``effective_from``) on the day they are registered.
+    policy_dir: Path = PACKAGE_DIR / "config"
+    policy_version: str | None = None
     partnerships_file: Path = PACKAGE_DIR / "config" / "partnerships.json"
 
     # How long the case waits for a housing organisation's receipt before sending again.

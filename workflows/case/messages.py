@@ -122,6 +122,8 @@ class CaseTerms:
     # Defaults: the terms of cases started before the window was part of them.
     termination_days_before: int = 31
     termination_days_after: int = 366
+    # v2: a verdict that may be disclosed but is not nr. 10 goes to the police's review.
+    review_other_ground: bool = True
 
 
 @dataclass
@@ -129,6 +131,9 @@ class EligibilityRequest:
     case_id: str
     verdict: Verdict
     today: str  # the workflow's date, so a replayed decision is the same decision
+    # The version the case started on (its terms); none in requests made before cases were
+    # pinned, which all started on v1.
+    policy_version: str | None = None
 
 
 @dataclass

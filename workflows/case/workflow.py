@@ -38,7 +38,7 @@ with workflow.unsafe.imports_passed_through():
         termination_date_problem,
     )
     from verdictflow.domain.identity import block_workflow_id
-    from verdictflow.domain.policy import Eligibility, EligibilityDecision
+    from verdictflow.domain.policy import EligibilityDecision, Route, route_after_assessment
     from verdictflow.domain.reminders import task_schedule
     from verdictflow.domain.sealing import sealed_digest
     from verdictflow.domain.topics import (
@@ -107,23 +107,26 @@ class VerdictCaseWorkflow:
         change = state.final_change
         verdict = with_change(case.verdict, change) if change else case.verdict
         await self._enter(Stage.ELIGIBILITY)
+        # Assessed by the policy the case started on (its terms), for the case's whole life.
         eligibility = await workflow.execute_activity_method(
             EligibilityActivities.assess_eligibility,
-            EligibilityRequest(case.case_id, verdict, workflow.now().date().isoformat()),
+            EligibilityRequest(case.case_id, verdict, workflow.now().date().isoformat(),
+                               terms.policy_version),
             **EFFECT,
         )
         state.eligibility = eligibility
         self._upsert_eligibility(eligibility)
 
-        if eligibility.outcome == Eligibility.MANUAL_REVIEW:
+        route = route_after_assessment(eligibility.outcome, terms.review_other_ground)
+        if route == Route.REVIEW:
             review = await self._human_task(TaskKind.REVIEW, verdict.police_district, terms,
                                             Stage.AWAITING_REVIEW)
             if review is None:
                 return await self._end(Stage.OVERTURNED, [EndReason.OVERTURNED_DURING_REVIEW])
             if review.outcome != ReviewOutcome.DISCLOSE or eligibility.housing_org_id is None:
                 return await self._end(Stage.NOT_ELIGIBLE, [EndReason.POLICE_DID_NOT_DISCLOSE])
-        elif eligibility.outcome != Eligibility.ELIGIBLE:
-            return await self._end(Stage.NOT_ELIGIBLE, eligibility.failed_rules)
+        elif route == Route.END:
+            return await self._end(Stage.NOT_ELIGIBLE, eligibility.decisive_rules)
 
         org_id = eligibility.housing_org_id
         if org_id is None:
