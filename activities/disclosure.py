@@ -62,6 +62,7 @@ def disclosure_content(req: SealRequest, case_key: bytes) -> dict[str, Any]:
             "partnership_id": d.partnership_id,
         },
         "decision_due_on": req.decision_due_on,
+        **({"request_id": req.request_id} if req.request_id else {}),
         "personal": seal_case_layer(personal_part(req), req.case_id, case_key),
     }
 

@@ -13,22 +13,26 @@ from activities.deps import Deps
 from activities.disclosure import DisclosureActivities
 from activities.eligibility import EligibilityActivities
 from activities.reentry import ReentryActivities
+from activities.requests import RequestActivities
 from workflows.case.workflow import VerdictCaseWorkflow
 from workflows.reentry.workflow import ReentryBlockWorkflow
+from workflows.request.workflow import DisclosureRequestWorkflow
 
-WORKFLOWS = [VerdictCaseWorkflow, ReentryBlockWorkflow]
+WORKFLOWS = [VerdictCaseWorkflow, ReentryBlockWorkflow, DisclosureRequestWorkflow]
 
 
 def activities_of(deps: Deps) -> list[Callable[..., Any]]:
     book = CaseBookActivities(deps)
     disclosure = DisclosureActivities(deps)
     reentry = ReentryActivities(deps)
+    requests = RequestActivities(deps)
     return [
         book.case_terms, book.record_stage, book.open_task, book.close_task,
         book.notify_deadline,
         EligibilityActivities(deps).assess_eligibility,
         disclosure.seal_disclosure, disclosure.publish_disclosure, disclosure.retract_disclosure,
         reentry.place_block, reentry.lift_block,
+        requests.record_request, requests.matching_cases, requests.open_requests,
     ]
 
 

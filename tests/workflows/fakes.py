@@ -17,7 +17,9 @@ from activities.casebook import CaseBookActivities
 from activities.disclosure import DisclosureActivities
 from activities.eligibility import EligibilityActivities
 from activities.reentry import ReentryActivities
+from activities.requests import RequestActivities
 from verdictflow.domain.policy import Eligibility, EligibilityDecision, RuleOutcome
+from verdictflow.domain.requests import OpenRequest
 from verdictflow.domain.verdict import Address, CrimeScene, Offence, Person, Sentence, Verdict
 from workflows.case.messages import (
     CaseInput,
@@ -32,6 +34,7 @@ from workflows.case.messages import (
     TaskOpening,
 )
 from workflows.reentry.messages import BlockInput, BlockLifting
+from workflows.request.messages import MatchedCase, RequestLookup, RequestRecord
 
 CPR = "2903871234"
 NAME = "Testperson Ingolf Sandgravsen"
@@ -114,6 +117,10 @@ class FakeActivities:
     blocks: list[BlockInput] = field(default_factory=list)
     lifts: list[BlockLifting] = field(default_factory=list)
     assessed: list[EligibilityRequest] = field(default_factory=list)
+    open_requests: list[OpenRequest] = field(default_factory=list)  # what cases look up
+    matches: list[MatchedCase] = field(default_factory=list)  # what requests look up
+    request_rows: list[RequestRecord] = field(default_factory=list)
+    sealed: list[SealRequest] = field(default_factory=list)
 
     @staticmethod
     def sealed_for(disclosure_id: str) -> dict[str, str]:
@@ -137,6 +144,7 @@ class FakeActivities:
 
         @stand_in(DisclosureActivities.seal_disclosure)
         async def seal_disclosure(req: SealRequest) -> dict[str, str]:
+            self.sealed.append(req)
             return self.sealed_for(req.disclosure_id)
 
         @stand_in(DisclosureActivities.publish_disclosure)
@@ -167,8 +175,21 @@ class FakeActivities:
         async def lift_block(lift: BlockLifting) -> None:
             self.lifts.append(lift)
 
+        @stand_in(RequestActivities.open_requests)
+        async def open_requests(lookup: RequestLookup) -> list[OpenRequest]:
+            return list(self.open_requests)
+
+        @stand_in(RequestActivities.matching_cases)
+        async def matching_cases(lookup: RequestLookup) -> list[MatchedCase]:
+            return list(self.matches)
+
+        @stand_in(RequestActivities.record_request)
+        async def record_request(r: RequestRecord) -> None:
+            self.request_rows.append(r)
+
         left_out = {activity_name(real) for real in but}
         stand_ins: list[Callable[..., Any]] = [
             case_terms, record_stage, assess_eligibility, seal_disclosure, publish_disclosure,
-            retract_disclosure, open_task, close_task, notify_deadline, place_block, lift_block]
+            retract_disclosure, open_task, close_task, notify_deadline, place_block, lift_block,
+            open_requests, matching_cases, record_request]
         return [s for s in stand_ins if activity_name(s) not in left_out]

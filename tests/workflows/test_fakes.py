@@ -12,12 +12,13 @@ from activities.casebook import CaseBookActivities
 from activities.disclosure import DisclosureActivities
 from activities.eligibility import EligibilityActivities
 from activities.reentry import ReentryActivities
+from activities.requests import RequestActivities
 from tests.workflows.fakes import FakeActivities, activity_name, stand_in
 from tests.workflows.record_histories import HISTORIES
 from workflows.case.messages import PublishRequest, SealRequest
 
 ACTIVITY_CLASSES = (CaseBookActivities, DisclosureActivities, EligibilityActivities,
-                    ReentryActivities)
+                    ReentryActivities, RequestActivities)
 
 
 def real_activities() -> set[str]:

@@ -45,16 +45,26 @@ class ReviewOutcome(StrEnum):
 
 
 class TaskKind(StrEnum):
-    """Who a task asks: the police district reviews, the housing organisation decides."""
+    """Who a task asks: the police district reviews a verdict or a housing organisation's
+    request; the housing organisation decides on the lease."""
 
     REVIEW = "review"
     DECISION = "decision"
+    REQUEST = "request"
+
+
+class RequestReview(StrEnum):
+    """What the police district answers to a housing organisation's request."""
+
+    KEEP_OPEN = "keep_open"  # a lawful request: verdicts are matched while it is open
+    REFUSE = "refuse"  # not one the police can act on (say, no safety effort in the area)
 
 
 # Keyed by the kind's value too: a task read back from the database names its kind by it.
 TASK_OUTCOMES: dict[str, set[str]] = {
     TaskKind.DECISION: {o.value for o in Outcome},
     TaskKind.REVIEW: {o.value for o in ReviewOutcome},
+    TaskKind.REQUEST: {o.value for o in RequestReview},
 }
 
 

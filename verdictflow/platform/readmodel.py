@@ -78,6 +78,24 @@ class ReentryBlockRecord(ReadModel, table=True):
     lift_reason: str | None = None
 
 
+class DisclosureRequestRecord(ReadModel, table=True):
+    """A housing organisation's request about a resident: ids, dates and state. The person
+    is the pseudonym; the requester's reason stays in the request workflow's encrypted
+    input."""
+
+    __tablename__ = "disclosure_requests"
+    request_id: str = Field(primary_key=True)
+    org_id: str = Field(index=True)
+    area_id: str
+    police_district: str = Field(index=True)
+    person_ref: str = Field(index=True)
+    state: str  # a RequestState: open | answered | refused | expired
+    requested_on: date
+    open_until: date
+    answered_by_case: str | None = None
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
 class AuditEntry(ReadModel, table=True):
     """One link of the hash chain (platform.audit): ids only, appended, never changed."""
 

@@ -143,6 +143,7 @@ class SealRequest:
     verdict: Verdict
     decision: EligibilityDecision
     decision_due_on: str
+    request_id: str | None = None  # disclosed in answer to the housing organisation's request
 
 
 @dataclass

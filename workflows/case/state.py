@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from verdictflow.domain.case import Stage
 from verdictflow.domain.policy import EligibilityDecision
+from verdictflow.domain.requests import OpenRequest
 from verdictflow.domain.verdict import VerdictChange
 from workflows.case.messages import CaseTerms, DecisionRequest, OpenTask, ReceiptSignal
 from workflows.reentry.messages import BlockResult
@@ -46,6 +47,7 @@ class CaseState:
     final_change: VerdictChange | None = None  # what the final judgment changed, if anything
     terms: CaseTerms | None = None
     eligibility: EligibilityDecision | None = None
+    request: OpenRequest | None = None  # the housing organisation's request it answers
     review: CaseTask | None = None
     decision: CaseTask | None = None
     disclosure: Disclosure | None = None

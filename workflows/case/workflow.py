@@ -18,13 +18,14 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 
 from temporalio import workflow
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ApplicationError, FailureError
 from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
     from activities.casebook import CaseBookActivities
     from activities.disclosure import DisclosureActivities
     from activities.eligibility import EligibilityActivities
+    from activities.requests import RequestActivities
     from verdictflow.domain.case import (
         DecisionContext,
         EndReason,
@@ -40,6 +41,12 @@ with workflow.unsafe.imports_passed_through():
     from verdictflow.domain.identity import block_workflow_id
     from verdictflow.domain.policy import EligibilityDecision, Route, route_after_assessment
     from verdictflow.domain.reminders import task_schedule
+    from verdictflow.domain.requests import (
+        OpenRequest,
+        applicable_request,
+        outcome_with,
+        request_workflow_id,
+    )
     from verdictflow.domain.sealing import sealed_digest
     from verdictflow.domain.topics import (
         VERDICT_APPEALED,
@@ -72,6 +79,8 @@ with workflow.unsafe.imports_passed_through():
     from workflows.effects import EFFECT
     from workflows.reentry.messages import BlockInput, LiftRequest
     from workflows.reentry.workflow import ReentryBlockWorkflow
+    from workflows.request.messages import RequestAnswered, RequestLookup
+    from workflows.request.workflow import DisclosureRequestWorkflow
 
 
 @workflow.defn(name="VerdictCase")
@@ -117,7 +126,10 @@ class VerdictCaseWorkflow:
         state.eligibility = eligibility
         self._upsert_eligibility(eligibility)
 
-        route = route_after_assessment(eligibility.outcome, terms.review_other_ground)
+        # The landlord may have asked about this person: then the 2022 duty decides.
+        state.request = await self._request_answered_by(eligibility)
+        outcome = outcome_with(eligibility, state.request)
+        route = route_after_assessment(outcome, terms.review_other_ground)
         if route == Route.REVIEW:
             review = await self._human_task(TaskKind.REVIEW, verdict.police_district, terms,
                                             Stage.AWAITING_REVIEW)
@@ -125,6 +137,8 @@ class VerdictCaseWorkflow:
                 return await self._end(Stage.OVERTURNED, [EndReason.OVERTURNED_DURING_REVIEW])
             if review.outcome != ReviewOutcome.DISCLOSE or eligibility.housing_org_id is None:
                 return await self._end(Stage.NOT_ELIGIBLE, [EndReason.POLICE_DID_NOT_DISCLOSE])
+            # A request made while the police reviewed is answered by their disclosure too.
+            state.request = state.request or await self._request_answered_by(eligibility)
         elif route == Route.END:
             return await self._end(Stage.NOT_ELIGIBLE, eligibility.decisive_rules)
 
@@ -159,7 +173,8 @@ class VerdictCaseWorkflow:
         due = workflow.now().date() + timedelta(days=terms.decision_deadline_days)
         sealed = await workflow.execute_activity_method(
             DisclosureActivities.seal_disclosure,
-            SealRequest(case_id, disclosure.disclosure_id, verdict, eligibility, due.isoformat()),
+            SealRequest(case_id, disclosure.disclosure_id, verdict, eligibility, due.isoformat(),
+                        self._state.request.request_id if self._state.request else None),
             **EFFECT,
         )
         # Cases started before this check accept any receipt for the disclosure id.
@@ -170,6 +185,8 @@ class VerdictCaseWorkflow:
         await workflow.execute_activity_method(
             DisclosureActivities.publish_disclosure, publish, **EFFECT)
         await self._enter(Stage.DISCLOSED)
+        if self._state.request is not None:
+            await self._tell_requester(self._state.request, disclosure.disclosure_id)
         while disclosure.receipt is None and not self._state.overturned:
             try:
                 await workflow.wait_condition(
@@ -181,6 +198,27 @@ class VerdictCaseWorkflow:
                 await workflow.execute_activity_method(
                     DisclosureActivities.publish_disclosure, publish, **EFFECT)
         return None if self._state.overturned else sealed
+
+    async def _request_answered_by(self, eligibility: EligibilityDecision) -> OpenRequest | None:
+        # Cases assessed before requests existed looked for none: their histories hold no
+        # lookup, and replay the same way.
+        if not workflow.patched("disclosure-requests"):
+            return None
+        requests = await workflow.execute_activity_method(
+            RequestActivities.open_requests,
+            RequestLookup(self._case.person_ref, workflow.now().date().isoformat()), **EFFECT)
+        return applicable_request(requests, eligibility)
+
+    async def _tell_requester(self, request: OpenRequest, disclosure_id: str) -> None:
+        handle = workflow.get_external_workflow_handle(request_workflow_id(request.request_id))
+        try:
+            await handle.signal(DisclosureRequestWorkflow.answered,
+                                RequestAnswered(self._case.case_id, disclosure_id))
+        except FailureError:
+            # The request ended meanwhile (its period ran out, or the police refused it):
+            # the disclosure stands on the assessment it was made on.
+            workflow.logger.info("request ended before its answer",
+                                 extra={"case_id": self._case.case_id})
 
     async def _human_task(
         self, kind: TaskKind, org_id: str, terms: CaseTerms, stage: Stage,
