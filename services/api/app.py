@@ -18,9 +18,10 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 
-from services.api import tasks
+from services.api import disclosure_requests, tasks
 from services.api.auth import check_oidc_settings
 from services.api.blocks import router as blocks_router
+from services.api.request_routes import router as requests_router
 from services.api.routes import dev_router, router
 from verdictflow.domain.eligibility_policy import TerminationWindow
 from verdictflow.platform.database import Database
@@ -39,6 +40,8 @@ STATUS_FOR: dict[type[tasks.TaskError], int] = {
     tasks.DecisionInvalid: 422,
     tasks.DisclosureUnreadable: 502,
     tasks.CaseServiceUnavailable: 503,
+    disclosure_requests.RequestInvalid: 422,
+    disclosure_requests.RequestNotFound: 404,
 }
 
 
@@ -102,6 +105,7 @@ def create_app(settings: Settings | None = None,
     app.state.read_model = read_model
     app.include_router(router)
     app.include_router(blocks_router)
+    app.include_router(requests_router)
     if settings.environment != "production":
         app.include_router(dev_router)
     app.add_exception_handler(tasks.TaskError, _task_error)

@@ -30,7 +30,8 @@ from verdictflow.platform.settings import Settings
 
 __all__ = ["Principal", "InvalidToken", "OidcConfigError", "KeysUnavailable", "verify_token",
            "check_oidc_settings", "issue_dev_token", "current_principal", "requires", "Role",
-           "TaskUser", "Supervisor", "MunicipalityUser", "Auditor", "Operator", "TASK_KINDS"]
+           "TaskUser", "Supervisor", "HousingUser", "RequestReader", "MunicipalityUser",
+           "Auditor", "Operator", "TASK_KINDS"]
 
 log = get_logger(__name__)
 
@@ -45,7 +46,7 @@ JWKS_CACHE_SECONDS = 300
 TASK_KINDS: dict[Role, frozenset[str]] = {
     "caseworker": frozenset({"decision"}),
     "supervisor": frozenset({"decision"}),
-    "police_reviewer": frozenset({"review"}),
+    "police_reviewer": frozenset({"review", "request"}),
 }
 
 
@@ -213,6 +214,10 @@ def requires(*roles: Role, what: str) -> Any:
 
 TaskUser = Annotated[Principal, requires(*TASK_KINDS, what="tasks")]
 Supervisor = Annotated[Principal, requires("supervisor", what="task assignment")]
+HousingUser = Annotated[Principal, requires("caseworker", "supervisor",
+                                            what="disclosure requests")]
+RequestReader = Annotated[Principal, requires("caseworker", "supervisor", "police_reviewer",
+                                              what="disclosure requests")]
 MunicipalityUser = Annotated[Principal, requires("municipality_caseworker", what="notifications")]
 Auditor = Annotated[Principal, requires("auditor", what="the audit log")]
 Operator = Annotated[Principal, requires("operator", what="the codec server")]

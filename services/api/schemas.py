@@ -9,7 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 # Kept equal to TASK_OUTCOMES in verdictflow.domain.case (a unit test holds them together);
 # a Literal, not the enums, so the OpenAPI document shows one plain list of values.
-DecisionOutcome = Literal["terminate", "warn", "no_action", "disclose", "no_disclosure"]
+DecisionOutcome = Literal["terminate", "warn", "no_action", "disclose", "no_disclosure",
+                          "keep_open", "refuse"]
 
 
 class TaskSummary(BaseModel):
@@ -17,7 +18,9 @@ class TaskSummary(BaseModel):
 
     task_id: str
     case_id: str
-    kind: str = Field(description='"decision" (housing organisation) or "review" (police district)')
+    kind: str = Field(description='"decision" (housing organisation), "review" (police '
+                      'district, a verdict) or "request" (police district, a housing '
+                      "organisation's request; case_id is then the request's workflow id)")
     org_id: str
     status: str = Field(description="open | done | withdrawn")
     due_on: date | None
@@ -124,7 +127,7 @@ class DecisionBody(BaseModel):
 
     outcome: DecisionOutcome = Field(
         description='decision tasks: terminate | warn | no_action; review tasks: '
-        'disclose | no_disclosure'
+        'disclose | no_disclosure; request tasks: keep_open | refuse'
     )
     # The minimum length is the domain's rule (decision_problem), checked with the others.
     justification: str = Field(max_length=5000)
@@ -179,3 +182,46 @@ class AuditRow(BaseModel):
     action: str
     case_id: str | None
     task_id: str | None
+
+
+class DisclosureRequestBody(BaseModel):
+    """A housing organisation asks about a resident. The CPR number travels in the body
+    only (never a URL, so no access log holds it) and is turned into the pseudonym at once."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    cpr: str = Field(min_length=10, max_length=11, description="DDMMYY-SSSS or DDMMYYSSSS")
+    area_id: str = Field(min_length=1, max_length=100,
+                         description="the area the resident lives in (one of your own)")
+    reason: str = Field(min_length=1, max_length=1000,
+                        description="why the organisation asks, for the police district")
+
+
+class DisclosureRequestView(BaseModel):
+    """What the requester (and the reviewing police district) see of a request: its state,
+    never whether a verdict exists that was not disclosed."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    request_id: str
+    org_id: str
+    area_id: str
+    police_district: str
+    state: str = Field(description="open | answered | refused | expired")
+    requested_on: date
+    open_until: date
+    answered_by_case: str | None = Field(
+        default=None, description="the case whose disclosure answered it: its decision task "
+        "is in the organisation's inbox")
+
+
+class MatchedCaseView(BaseModel):
+    case_id: str
+    stage: str
+
+
+class DisclosureRequestDetail(DisclosureRequestView):
+    reason: str | None = Field(default=None, description="the requester's reason")
+    matched_cases: list[MatchedCaseView] | None = Field(
+        default=None, description="police district only: the person's cases registered "
+        "when the request came")

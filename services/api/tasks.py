@@ -22,7 +22,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from services.api.auth import TASK_KINDS, Principal
 from services.api.disclosure_reading import read_disclosure
 from services.api.schemas import DecisionBody, DisclosureView, TaskDetail, TaskSummary
-from verdictflow.domain.case import TASK_OUTCOMES, DecisionContext, decision_problem
+from verdictflow.domain.case import TASK_OUTCOMES, DecisionContext, TaskKind, decision_problem
 from verdictflow.domain.eligibility_policy import TerminationWindow
 from verdictflow.domain.identity import InvalidCpr, mask_cpr
 from verdictflow.domain.sealing import SealedDisclosure, SealError
@@ -41,6 +41,7 @@ from workflows.case.messages import (
     OpenTask,
 )
 from workflows.case.workflow import VerdictCaseWorkflow
+from workflows.request.workflow import DisclosureRequestWorkflow
 
 log = get_logger(__name__)
 
@@ -87,6 +88,8 @@ class UpdateClient(Protocol):
     """The part of ``temporalio.client.Client`` the API uses (a fake suffices in tests)."""
 
     def get_workflow_handle(self, workflow_id: str) -> Any: ...
+
+    async def start_workflow(self, *args: Any, **kwargs: Any) -> Any: ...
 
 
 @dataclass
@@ -285,8 +288,11 @@ async def decide(ctx: ApiContext, db: Database, principal: Principal, task_id: s
     ids = TaskIds(org_id=principal.org_id, case_id=task.case_id, task_id=task_id)
     client = await ctx.temporal.get()
     try:
+        # A request's review goes to the request's workflow (the task's case_id is its id).
+        update = (DisclosureRequestWorkflow.decide if task.kind == TaskKind.REQUEST
+                  else VerdictCaseWorkflow.decide)
         accepted: DecisionAccepted = await client.get_workflow_handle(task.case_id).execute_update(
-            VerdictCaseWorkflow.decide, req, id=update_id(req)
+            update, req, id=update_id(req)
         )
     except WorkflowUpdateFailedError as exc:
         reason = getattr(exc.cause, "message", None) or str(exc.cause)

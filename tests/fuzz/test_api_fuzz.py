@@ -47,7 +47,12 @@ from verdictflow.platform.audit import record_audit
 from verdictflow.platform.database import Database
 from verdictflow.platform.identity_provider import issue_dev_token
 from verdictflow.platform.keys import FileKeyStore, provision
-from verdictflow.platform.readmodel import ReentryBlockRecord, Task, read_model_database
+from verdictflow.platform.readmodel import (
+    DisclosureRequestRecord,
+    ReentryBlockRecord,
+    Task,
+    read_model_database,
+)
 from verdictflow.platform.settings import Settings
 
 ORG, OTHER_ORG, MUNICIPALITY = "hs-brondby", "hs-slagelse", "0153"
@@ -79,6 +84,8 @@ OPERATIONS = {
     "GET /healthz", "GET /tasks", "GET /tasks/{task_id}", "POST /tasks/{task_id}/decision",
     "POST /tasks/{task_id}/assignee", "GET /notifications", "GET /audit",
     "POST /reentry-blocks/check", "GET /.well-known/jwks.json",
+    "POST /disclosure-requests", "GET /disclosure-requests",
+    "GET /disclosure-requests/{request_id}",
 }
 
 
@@ -101,6 +108,10 @@ def _seed(read_model: Database, keys: FileKeyStore) -> list[str]:
             s.add(Task(task_id=f"t-{name}", case_id=f"case-{name}", kind=kind, org_id=org,
                        status=status, due_on=date.today() + timedelta(days=14),
                        sealed_disclosure=sealed))
+        s.add(DisclosureRequestRecord(
+            request_id="r-own", org_id=ORG, area_id=AREA, police_district="kbh-vestegn",
+            person_ref=person_ref(BLOCKED_CPR, keys.pseudonym_key()), state="open",
+            requested_on=date.today(), open_until=date.today() + timedelta(days=90)))
         s.add(ReentryBlockRecord(block_id="b-1", case_id="case-own-done", area_id=AREA,
                                  person_ref=person_ref(BLOCKED_CPR, keys.pseudonym_key()),
                                  placed_on=date.today() - timedelta(days=1),
@@ -237,6 +248,9 @@ def _fuzz(api: Api, operation: Any, mode: GenerationMode,
         if case.path_parameters and "task_id" in case.path_parameters and data.draw(
                 st.integers(0, 3)):
             case.path_parameters["task_id"] = data.draw(st.sampled_from(api.task_ids))
+        if case.path_parameters and "request_id" in case.path_parameters and data.draw(
+                st.booleans()):
+            case.path_parameters["request_id"] = "r-own"
         if operation.label == "POST /reentry-blocks/check" and mode is GenerationMode.POSITIVE \
                 and data.draw(st.booleans()):
             case.body = {"cpr": BLOCKED_CPR}

@@ -25,6 +25,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from fastapi.testclient import TestClient
+from temporalio.service import RPCError, RPCStatusCode
 
 from services.api.app import create_app
 from services.api.notifications import MunicipalityNotification
@@ -32,7 +33,7 @@ from verdictflow.platform.audit import record_audit
 from verdictflow.platform.database import Database
 from verdictflow.platform.identity_provider import issue_dev_token, jwks
 from verdictflow.platform.keys import FileKeyStore
-from verdictflow.platform.readmodel import Task, read_model_database
+from verdictflow.platform.readmodel import DisclosureRequestRecord, Task, read_model_database
 from verdictflow.platform.settings import Settings
 from workflows.case.messages import DecisionAccepted
 
@@ -59,6 +60,12 @@ MATRIX: dict[str, tuple[int, ...]] = {
     "GET  /notifications":          (403,   403,   403,    200,    403,   403,   401),
     "GET  /audit":                  (403,   403,   403,    403,    403,   200,   401),
     "POST /reentry-blocks/check":   (200,   200,   403,    403,    403,   403,   401),
+    # A housing organisation asks only about its own areas (ORG lets none in the reference
+    # data: 422 with the reason); the police district reads the requests it reviews.
+    "POST /disclosure-requests":    (422,   422,   403,    403,    403,   403,   401),
+    "GET  /disclosure-requests":    (200,   200,   200,    403,    403,   403,   401),
+    "GET  /disclosure-requests/{own}": (200, 200,  200,    403,    403,   403,   401),
+    "GET  /disclosure-requests/{other}": (404, 404, 404,   403,    403,   403,   401),
     "GET  /healthz":                (200,   200,   200,    200,    200,   200,   200),
     "GET  /.well-known/jwks.json":  (200,   200,   200,    200,    200,   200,   200),
 }
@@ -69,12 +76,22 @@ CASES = [(endpoint, role, expected[i])
 
 @dataclass
 class FakeTemporal:
-    """Accepts every decision: the case workflow's own checks are not this test's subject."""
+    """Accepts every decision and every new request; knows no request's details (as past
+    retention). The workflows' own checks are not this test's subject."""
+
+    def __init__(self) -> None:
+        self.started: list[Any] = []
+
+    async def start_workflow(self, _run: Any, arg: Any, **_kw: Any) -> None:
+        self.started.append(arg)
 
     def get_workflow_handle(self, workflow_id: str) -> Any:
         class Handle:
             async def execute_update(self, _name: str, req: Any, **_kw: Any) -> DecisionAccepted:
                 return DecisionAccepted(workflow_id, req.task_id, req.outcome, "decided")
+
+            async def query(self, *_a: Any, **_kw: Any) -> Any:
+                raise RPCError("workflow not found", RPCStatusCode.NOT_FOUND, b"")
         return Handle()
 
 
@@ -105,6 +122,11 @@ def _seed(read_model: Database) -> None:
             # No sealed disclosure: access is the subject here, not sealing.
             s.add(Task(task_id=f"t-{case}", case_id=f"case-{case}", kind=kind, org_id=org,
                        due_on=date(2030, 1, 1)))
+        for name, org, district in (("own", ORG, DISTRICT), ("other", OTHER_ORG, OTHER_DISTRICT)):
+            s.add(DisclosureRequestRecord(
+                request_id=f"r-{name}", org_id=org, area_id="an-area", police_district=district,
+                person_ref="p-0123", state="open", requested_on=date(2026, 11, 25),
+                open_until=date(2027, 2, 23)))
         for muni in (MUNICIPALITY, OTHER_MUNICIPALITY):
             s.add(MunicipalityNotification(notification_id=f"n-{muni}", municipality_id=muni,
                                            case_id="case-own", kind="follow_up"))
@@ -117,10 +139,15 @@ def _seed(read_model: Database) -> None:
 def _request(env: Env, endpoint: str, role: str | None) -> Any:
     method, path = endpoint.split()
     police = role == "police_reviewer"
+    if "/disclosure-requests" in path:
+        path = path.format(own="r-own", other="r-other")
     path = path.format(own="t-own-r" if police else "t-own",
                        other="t-other-r" if police else "t-other")
     body: dict[str, Any] | None = None
-    if path.endswith("/decision"):
+    if path == "/disclosure-requests" and method == "POST":
+        body = {"cpr": "0101901234", "area_id": "broendby-strand",
+                "reason": "Begrundelse med tilstrækkelig længde."}
+    elif path.endswith("/decision"):
         body = {"outcome": "disclose" if police else "warn",
                 "justification": "Begrundelse med tilstrækkelig længde."}
     elif path.endswith("/assignee"):
@@ -145,7 +172,9 @@ def test_access(env: Env, endpoint: str, role: str | None, expected: int) -> Non
         return
     # Lists: something of the caller's own, nothing of anyone else's.
     scope = {"GET  /tasks": "org_id", "GET  /notifications": "municipality_id",
-             "GET  /audit": "org_id"}[endpoint]
+             "GET  /audit": "org_id",
+             "GET  /disclosure-requests": "police_district" if role == "police_reviewer"
+             else "org_id"}[endpoint]
     assert r.json() and {row[scope] for row in r.json()} == {HOME[role]}
 
 

@@ -3,12 +3,15 @@ assessment, and that explanations never carry the person."""
 
 from __future__ import annotations
 
+import dataclasses
+import datetime
 import json
 
 import pytest
 
 from tests.unit.policy_v2_fixture import ELSEWHERE, HOME, POLICY, POLICY_FILE, PS, TODAY, verdict
 from tests.unit.test_policy_v2_scenarios import SCENARIOS
+from verdictflow.domain.basis_rules import Lease, effort
 from verdictflow.domain.eligibility_policy_v2 import load_policy_v2, missing_sources
 from verdictflow.domain.offences import SectionRef, parse_sections, principal_section
 from verdictflow.domain.policy_v2 import OutcomeV2, assess_v2
@@ -52,7 +55,8 @@ def test_both_questions_are_answered_apart_with_every_rule() -> None:
     assert a.outcome == OutcomeV2.DISCLOSE_OTHER_GROUND
     assert a.disclosure_basis.holds is True and a.termination_ground.holds is False
     assert [r.rule for r in a.disclosure_basis.rules] == [
-        "decision", "residence", "connection", "matter_age", "finality", "police_district"]
+        "decision", "residence", "connection", "effort", "matter_age", "finality",
+        "police_district"]
     assert [r.rule for r in a.termination_ground.rules] == [
         "offence", "sanction", "proximity", "household", "in_force"]
     assert (a.partnership_id, a.housing_org_id, a.department_id) == (
@@ -71,3 +75,14 @@ def test_explanations_never_carry_the_person() -> None:
         text = " ".join(r.explanation for r in assess_v2(verdict(**args), POLICY, PS,
                                                          TODAY).rules)
         assert [s for s in secrets if s in text] == []
+
+
+def test_a_partnership_past_its_end_leaves_the_existing_effort_to_the_police() -> None:
+    lease = Lease.of(verdict(), PS)
+    assert lease.place.partnership is not None
+    ended = dataclasses.replace(lease.place.partnership, valid_to="2021-12-31")
+    gone = Lease(dataclasses.replace(lease.place, partnership=ended), lease.from_household)
+    assert effort(lease, TODAY).passed is True
+    rule = effort(gone, TODAY)
+    assert rule.passed is None and "2021-12-31" in rule.explanation
+    assert effort(gone, datetime.date(2021, 6, 1)).passed is True

@@ -60,6 +60,11 @@ def test_samples_cover_the_scenarios():
     assert outcomes == {"eligible", "not_eligible", "manual_review", "overturned"}
     for p in PS.partnerships:
         assert any(
+            s.partnership_id == p.id and s.expected_outcome_v1 == "eligible" for s in SAMPLES
+        ), p.id
+        # Under v2 only while the partnership (the "existing effort") is in force.
+        in_force = not p.valid_to or TODAY.isoformat() <= p.valid_to
+        assert in_force == any(
             s.partnership_id == p.id and s.expected_outcome == "eligible" for s in SAMPLES
         ), p.id
     assert any(s.partnership_id is None for s in SAMPLES)  # lives outside every partnership

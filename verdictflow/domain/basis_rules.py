@@ -160,3 +160,25 @@ def police_district(v: Verdict, lease: Lease, ps: Partnerships) -> RuleOutcome:
         f"Sagen er fra en anden politikreds end {own_name}, som deltager i "
         f"{partnership.name}; kredsene afklarer, hvem der videregiver.",
     )
+
+
+def effort(lease: Lease, today: date) -> RuleOutcome:
+    """§ 63 d asks for an *existing* safety effort in the area; the partnership is taken as
+    that effort, so while it is not in force (before its start, after its end as the seed
+    gives them) the police decide whether one exists."""
+    partnership = lease.place.partnership
+    if partnership is None:
+        return RuleOutcome("effort", None, f"Intet partnerskab: den eksisterende "
+                           f"tryghedsskabende indsats efter {S63D} kan ikke fastslås.")
+    day = today.isoformat()
+    if partnership.valid_from and day < partnership.valid_from:
+        return RuleOutcome("effort", None, f"{partnership.name} gælder først fra "
+                           f"{partnership.valid_from}; politiet vurderer, om der er en "
+                           f"eksisterende tryghedsskabende indsats ({S63D}).")
+    if partnership.valid_to and day > partnership.valid_to:
+        return RuleOutcome("effort", None, f"{partnership.name} løb efter kildedokumentet "
+                           f"til {partnership.valid_to}; politiet vurderer, om indsatsen "
+                           f"fortsat eksisterer ({S63D}).")
+    until = f" (til {partnership.valid_to})" if partnership.valid_to else ""
+    return RuleOutcome("effort", True, f"{partnership.name} er en eksisterende "
+                       f"tryghedsskabende indsats i området{until} ({S63D}).")

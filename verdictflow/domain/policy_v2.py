@@ -115,6 +115,7 @@ def assess_v2(verdict: Verdict, policy: PolicyV2, ps: Partnerships, today: date)
             basis_rules.decision(verdict),
             basis_rules.residence(lease, ps),
             basis_rules.connection(verdict, lease, ps),
+            basis_rules.effort(lease, today),
             basis_rules.matter_age(verdict, policy, today),
             finality(verdict, policy),
             basis_rules.police_district(verdict, lease, ps),

@@ -52,9 +52,13 @@ KEY_PROVISION = "key.provision"
 KEY_BACKUP = "key.backup"
 KEY_RESTORE = "key.restore"
 DLQ_REPLAY = "dlq.replay"
+REQUEST_MADE = "request.made"  # a housing organisation asked about a resident
+REQUEST_READ = "request.read"
 POLICY_EXPLAIN = "policy.explain"  # an assessment shown (it tells what the verdict was)
 ACTIONS = frozenset({
     DLQ_REPLAY,
+    REQUEST_MADE,
+    REQUEST_READ,
     POLICY_EXPLAIN,
     KEY_BACKUP,
     KEY_RESTORE,

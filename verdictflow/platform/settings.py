@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1]  # verdictflow/
@@ -62,6 +62,11 @@ class Settings(BaseSettings):
     policy_dir: Path = PACKAGE_DIR / "config"
     policy_version: str | None = None
     partnerships_file: Path = PACKAGE_DIR / "config" / "partnerships.json"
+
+    # A housing organisation's disclosure request stays open this long (no law sets it: the
+    # partnership's choice); the police district's review of it is due after the second.
+    disclosure_request_open_days: int = Field(default=90, ge=1, le=3650)
+    disclosure_request_review_days: int = Field(default=14, ge=1, le=365)
 
     # How long the case waits for a housing organisation's receipt before sending again.
     receipt_timeout_seconds: int = 3600
