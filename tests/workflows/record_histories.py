@@ -1,7 +1,7 @@
 """Records the histories that ``test_replay.py`` replays.
 
 Run it when a workflow change is *meant* to be compatible and a new version deserves a
-fixture: ``python -m tests.workflows.record_histories v3`` writes ``*-v3.json`` beside the
+fixture: ``python -m tests.workflows.record_histories v4`` writes ``*-v4.json`` beside the
 older ones, which stay: every version that may still be running must keep replaying.
 Never re-record to make a replay failure go away: that failure is the point (cases live
 for years). Each scenario takes the case down one branch of the process.
@@ -24,11 +24,15 @@ from temporalio.worker import Worker
 from services.worker import WORKFLOWS
 from tests.workflows.fakes import FakeActivities, case_input, decision
 from tests.workflows.test_case_workflow import receipt, terminate, wait_for_stage
+from verdictflow.domain.policy import Eligibility
+from verdictflow.domain.requests import OpenRequest, request_workflow_id
 from verdictflow.domain.topics import VERDICT_FINALIZED, VERDICT_OVERTURNED
 from verdictflow.domain.verdict import Sentence
 from verdictflow.platform.codec import EncryptionCodec
 from workflows.case.messages import DecisionRequest, ReceiptSignal, VerdictSignal
 from workflows.case.workflow import VerdictCaseWorkflow
+from workflows.request.messages import RequestInput
+from workflows.request.workflow import DisclosureRequestWorkflow
 
 HISTORIES = Path(__file__).parent / "histories"
 # A fixture key, not a secret: the histories hold the fake test person only.
@@ -126,15 +130,49 @@ async def not_eligible(env: WorkflowEnvironment, handle: WorkflowHandle) -> dict
     return {"case_not_eligible": handle.id}
 
 
+REQUEST_ID = "req-replay"
+
+
+async def answers_a_request(env: WorkflowEnvironment, handle: WorkflowHandle) -> dict[str, str]:
+    """From v4: the landlord asked (the request is kept open by the police), and the case,
+    for the police to review on its own, is disclosed under the 2022 duty."""
+    request = env.client.get_workflow_handle(request_workflow_id(REQUEST_ID))
+    await wait_for_stage(handle, "disclosed")
+    await handle.signal(VerdictCaseWorkflow.receipt_received, receipt(handle.id))
+    await wait_for_stage(handle, "awaiting_decision")
+    await handle.execute_update(VerdictCaseWorkflow.decide,
+                                answer(handle.id, "decision", "no_action", "bbs"))
+    await handle.result()
+    await request.result()
+    return {"case_answers_a_request": handle.id, "request_answered": request.id}
+
+
+async def request_kept_open(env: WorkflowEnvironment, tq: str, fake: FakeActivities) -> None:
+    fake.open_requests = [OpenRequest(REQUEST_ID, "bbs", "broendby-strand")]
+    fake.eligibility = dataclasses.replace(fake.eligibility, on_request=Eligibility.ELIGIBLE)
+    request = await env.client.start_workflow(
+        DisclosureRequestWorkflow.run, RequestInput(
+            REQUEST_ID, "bbs", "broendby-strand", "kbh-vestegn", "p-0123456789abcdef",
+            "Begrundelse til optagelsen af historikken.", "replay-1", "2026-11-25",
+            "2027-02-23", 14), id=request_workflow_id(REQUEST_ID), task_queue=tq)
+    while (await request.query(DisclosureRequestWorkflow.details)).open_task is None:
+        await asyncio.sleep(0.05)
+    await request.execute_update(DisclosureRequestWorkflow.decide,
+                                 answer(REQUEST_ID, "review", "keep_open", "kbh-vestegn"))
+
+
+Before = Callable[[WorkflowEnvironment, str, FakeActivities], Awaitable[None]]
 FINE = Sentence(kind="fine", amount_dkk=4000)
-# name, the eligibility the stand-in answers, whether the verdict is final, its sentence
-SCENARIOS: list[tuple[Scenario, str, bool, Sentence | None]] = [
-    (appeal_terminate_block, "eligible", False, None),
-    (review_disclose_warn, "manual_review", True, FINE),
-    (review_withheld, "manual_review", True, FINE),
-    (reminded_then_overturned, "eligible", True, None),
-    (block_lifted_on_overturn, "eligible", True, None),
-    (not_eligible, "not_eligible", True, None),
+# name, the eligibility the stand-in answers, whether the verdict is final, its sentence,
+# and what happens before the case starts
+SCENARIOS: list[tuple[Scenario, str, bool, Sentence | None, Before | None]] = [
+    (appeal_terminate_block, "eligible", False, None, None),
+    (review_disclose_warn, "manual_review", True, FINE, None),
+    (review_withheld, "manual_review", True, FINE, None),
+    (reminded_then_overturned, "eligible", True, None, None),
+    (block_lifted_on_overturn, "eligible", True, None, None),
+    (not_eligible, "not_eligible", True, None, None),
+    (answers_a_request, "manual_review", True, None, request_kept_open),
 ]
 
 
@@ -147,11 +185,13 @@ async def record(version: str) -> None:
 
     await register_search_attributes(env.client, "default")
     async with env:
-        for scenario, eligibility, final, sentence in SCENARIOS:
+        for scenario, eligibility, final, sentence, before in SCENARIOS:
             name = scenario.__name__.replace("_", "-")
             fake = FakeActivities(eligibility=decision(eligibility))
             async with Worker(env.client, task_queue=name, workflows=WORKFLOWS,
                               activities=fake.all()):
+                if before is not None:
+                    await before(env, name, fake)
                 case_id = f"case-replay-{name}"
                 handle = await env.client.start_workflow(
                     VerdictCaseWorkflow.run, case_input(case_id, final=final, sentence=sentence),
