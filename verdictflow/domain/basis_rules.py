@@ -15,6 +15,7 @@ from verdictflow.domain.case import add_years
 from verdictflow.domain.geo import point_in_polygon
 from verdictflow.domain.location_rules import Place
 from verdictflow.domain.partnerships import Partnerships, street_name
+from verdictflow.domain.provenance import shown
 from verdictflow.domain.rules import RuleOutcome
 from verdictflow.domain.verdict import Verdict
 
@@ -68,8 +69,8 @@ def residence(lease: Lease, ps: Partnerships) -> RuleOutcome:
     return RuleOutcome(
         "residence",
         True,
-        f"Personen bor {how} i {place.department.name} ({org.name if org else '?'}) i "
-        f"boligområdet {place.area.name} ({place.partnership.name}); beboer efter {S63D}.",
+        f"Personen bor {how} i {shown(place.department)} ({shown(org) if org else '?'}) i "
+        f"boligområdet {shown(place.area)} ({shown(place.partnership)}); beboer efter {S63D}.",
     )
 
 
@@ -91,7 +92,7 @@ def connection(v: Verdict, lease: Lease, ps: Partnerships) -> RuleOutcome:
     if scene.lat is not None and scene.lon is not None:
         if point_in_polygon((scene.lat, scene.lon), area.polygon):
             return RuleOutcome(
-                "connection", True, f"Gerningsstedet ligger inden for boligområdet {area.name}."
+                "connection", True, f"Gerningsstedet ligger inden for boligområdet {shown(area)}."
             )
     else:
         postcode, street = scene.postcode.replace(" ", ""), street_name(scene.street)
@@ -101,12 +102,12 @@ def connection(v: Verdict, lease: Lease, ps: Partnerships) -> RuleOutcome:
                     "connection",
                     True,
                     f"Gerningsstedet har ingen koordinater, men ligger på en gade i "
-                    f"boligområdet {area.name}.",
+                    f"boligområdet {shown(area)}.",
                 )
     return RuleOutcome(
         "connection",
         None,
-        f"Gerningsstedet ligger ikke (påviseligt) i boligområdet {area.name}, og forholdet "
+        f"Gerningsstedet ligger ikke (påviseligt) i boligområdet {shown(area)}, og forholdet "
         f"er ikke angivet som begået mod en ansat; om det har virkning i området, må "
         f"politiet vurdere ({S63D}: 'inden for eller med virkning i').",
     )
@@ -152,13 +153,14 @@ def police_district(v: Verdict, lease: Lease, ps: Partnerships) -> RuleOutcome:
     own_name = own.name if own else partnership.police_district
     if v.police_district == partnership.police_district:
         return RuleOutcome(
-            "police_district", True, f"Sagen er fra {own_name}, som deltager i {partnership.name}."
+            "police_district", True,
+            f"Sagen er fra {own_name}, som deltager i {shown(partnership)}."
         )
     return RuleOutcome(
         "police_district",
         None,
         f"Sagen er fra en anden politikreds end {own_name}, som deltager i "
-        f"{partnership.name}; kredsene afklarer, hvem der videregiver.",
+        f"{shown(partnership)}; kredsene afklarer, hvem der videregiver.",
     )
 
 
@@ -172,13 +174,13 @@ def effort(lease: Lease, today: date) -> RuleOutcome:
                            f"tryghedsskabende indsats efter {S63D} kan ikke fastslås.")
     day = today.isoformat()
     if partnership.valid_from and day < partnership.valid_from:
-        return RuleOutcome("effort", None, f"{partnership.name} gælder først fra "
+        return RuleOutcome("effort", None, f"{shown(partnership)} gælder først fra "
                            f"{partnership.valid_from}; politiet vurderer, om der er en "
                            f"eksisterende tryghedsskabende indsats ({S63D}).")
     if partnership.valid_to and day > partnership.valid_to:
-        return RuleOutcome("effort", None, f"{partnership.name} løb efter kildedokumentet "
+        return RuleOutcome("effort", None, f"{shown(partnership)} løb efter kildedokumentet "
                            f"til {partnership.valid_to}; politiet vurderer, om indsatsen "
                            f"fortsat eksisterer ({S63D}).")
     until = f" (til {partnership.valid_to})" if partnership.valid_to else ""
-    return RuleOutcome("effort", True, f"{partnership.name} er en eksisterende "
+    return RuleOutcome("effort", True, f"{shown(partnership)} er en eksisterende "
                        f"tryghedsskabende indsats i området{until} ({S63D}).")

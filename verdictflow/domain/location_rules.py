@@ -18,6 +18,7 @@ from verdictflow.domain.partnerships import (
     Partnerships,
     street_name,
 )
+from verdictflow.domain.provenance import shown
 from verdictflow.domain.rules import NR10, RuleOutcome
 from verdictflow.domain.verdict import Verdict
 
@@ -58,9 +59,9 @@ def residence(place: Place, ps: Partnerships) -> RuleOutcome:
     return RuleOutcome(
         "residence",
         True,
-        f"Bopælen ligger i {place.department.name} ({org.name if org else '?'}) "
-        f"i boligområdet {place.area.name}, som er omfattet af "
-        f"{place.partnership.name}.",
+        f"Bopælen ligger i {shown(place.department)} ({shown(org) if org else '?'}) "
+        f"i boligområdet {shown(place.area)}, som er omfattet af "
+        f"{shown(place.partnership)}.",
     )
 
 
@@ -77,21 +78,22 @@ def crime_location(v: Verdict, p: EligibilityPolicy, place: Place, ps: Partnersh
         point = (scene.lat, scene.lon)
         if point_in_polygon(point, area.polygon):
             return RuleOutcome(
-                "crime_location", True, f"Gerningsstedet ligger inden for boligområdet {area.name}."
+                "crime_location", True,
+                f"Gerningsstedet ligger inden for boligområdet {shown(area)}."
             )
         to_property = haversine_m(point, dep.property.as_tuple())
         if to_property <= p.proximity_m:
             return RuleOutcome(
                 "crime_location",
                 True,
-                f"Gerningsstedet ligger uden for boligområdet {area.name}, men "
+                f"Gerningsstedet ligger uden for boligområdet {shown(area)}, men "
                 f"{_km(to_property)} fra afdelingens ejendom, dvs. inden for "
                 f"{p.proximity_m} m ({NR10}).",
             )
         return RuleOutcome(
             "crime_location",
             False,
-            f"Gerningsstedet ligger uden for boligområdet {area.name} "
+            f"Gerningsstedet ligger uden for boligområdet {shown(area)} "
             f"({_km(distance_to_edge_m(point, area.polygon))} fra områdets "
             f"afgrænsning) og {_km(to_property)} fra afdelingens ejendom; "
             f"grænsen er {p.proximity_m} m ({NR10}).",
@@ -104,13 +106,13 @@ def crime_location(v: Verdict, p: EligibilityPolicy, place: Place, ps: Partnersh
                 "crime_location",
                 True,
                 f"Gerningsstedet har ingen koordinater, men adressen ligger på en "
-                f"gade i boligområdet {area.name} og regnes som inden for området.",
+                f"gade i boligområdet {shown(area)} og regnes som inden for området.",
             )
     return RuleOutcome(
         "crime_location",
         None,
         f"Gerningsstedet har ingen koordinater, og adressen kan ikke placeres i "
-        f"boligområdet {area.name}; afstanden til ejendommen må vurderes manuelt.",
+        f"boligområdet {shown(area)}; afstanden til ejendommen må vurderes manuelt.",
     )
 
 
@@ -128,13 +130,13 @@ def police_district(v: Verdict, place: Place, ps: Partnerships) -> RuleOutcome:
         return RuleOutcome(
             "police_district",
             True,
-            f"Sagen er fra {own_name}, som deltager i {place.partnership.name}.",
+            f"Sagen er fra {own_name}, som deltager i {shown(place.partnership)}.",
         )
     other = ps.police_district(v.police_district)
     return RuleOutcome(
         "police_district",
         False,
         f"Sagen er fra {other.name if other else 'en anden politikreds'}, men "
-        f"{place.partnership.name} hører under {own_name}; videregivelse sker "
+        f"{shown(place.partnership)} hører under {own_name}; videregivelse sker "
         f"fra den kreds, der deltager i partnerskabet.",
     )

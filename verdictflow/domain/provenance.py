@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal, cast
+from typing import Any, Literal, Protocol, cast
 
 PartyKind = Literal["police", "municipality", "housing_organisation", "other"]
 PARTY_KINDS: tuple[PartyKind, ...] = ("police", "municipality", "housing_organisation", "other")
@@ -149,3 +149,17 @@ def party_problems(
         for o in sorted(named & illustrative_org_ids, key=str)
     ]
     return out
+
+
+class Named(Protocol):
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def illustrative(self) -> Illustrative: ...
+
+
+def shown(obj: Named) -> str:
+    """A name as an explanation prints it: marked when the seeds do not give it (Danish,
+    like the explanations), so an invented organisation never reads as a party."""
+    return f"{obj.name} (illustrativ)" if obj.illustrative.covers("name") else obj.name

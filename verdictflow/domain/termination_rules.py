@@ -15,6 +15,7 @@ from verdictflow.domain.basis_rules import Lease
 from verdictflow.domain.geo import haversine_m
 from verdictflow.domain.offences import describe, normalise_law, principal_section
 from verdictflow.domain.partnerships import street_name
+from verdictflow.domain.provenance import shown
 from verdictflow.domain.rules import NR10, SANCTION_NAMES, RuleOutcome
 from verdictflow.domain.verdict import Offence, Verdict
 
@@ -114,16 +115,16 @@ def proximity(v: Verdict, p: PolicyV2, lease: Lease) -> RuleOutcome:
         postcode, street = scene.postcode.replace(" ", ""), street_name(scene.street)
         if postcode == dep.postcode and street in {street_name(s) for s in dep.streets}:
             return RuleOutcome(
-                "proximity", True, f"Gerningsstedet ligger på en gade i {dep.name} ({NR10})."
+                "proximity", True, f"Gerningsstedet ligger på en gade i {shown(dep)} ({NR10})."
             )
         return RuleOutcome(
             "proximity",
             None,
-            f"Gerningsstedet har ingen koordinater; afstanden til ejendommen ({dep.name}) må "
+            f"Gerningsstedet har ingen koordinater; afstanden til ejendommen ({shown(dep)}) må "
             f"måles manuelt (grænse {p.proximity_m} m).",
         )
     metres = haversine_m((scene.lat, scene.lon), dep.property.as_tuple())
-    where = f"ca. {round(metres, -1):.0f} m fra ejendommen ({dep.name})"
+    where = f"ca. {round(metres, -1):.0f} m fra ejendommen ({shown(dep)})"
     if metres <= p.proximity_m:
         return RuleOutcome("proximity", True, f"Gerningsstedet ligger {where} ({NR10}).")
     return RuleOutcome(
