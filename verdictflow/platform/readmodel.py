@@ -78,6 +78,24 @@ class ReentryBlockRecord(ReadModel, table=True):
     lift_reason: str | None = None
 
 
+class ReentryRefusalRecord(ReadModel, table=True):
+    """An applicant refused under udlejningsbekendtgørelsen § 28: the fact only, as it is
+    reported via the municipality, with the block it rests on. The applicant is the
+    pseudonym; the reasonable grounds stay out of the read model."""
+
+    __tablename__ = "reentry_refusals"
+    refusal_id: str = Field(primary_key=True)
+    area_id: str = Field(index=True)
+    partnership_id: str | None = None
+    org_id: str = Field(index=True)  # the refusing housing organisation
+    municipality_id: str | None = None  # the municipality the refusal is reported to
+    block_id: str | None = None
+    person_ref: str = Field(index=True)
+    move_in_on: date
+    refused_on: date
+    recorded_at: datetime = Field(default_factory=utcnow)
+
+
 class DisclosureRequestRecord(ReadModel, table=True):
     """A housing organisation's request about a resident: ids, dates and state. The person
     is the pseudonym; the requester's reason stays in the request workflow's encrypted
