@@ -39,8 +39,8 @@ with workflow.unsafe.imports_passed_through():
         termination_date_problem,
     )
     from verdictflow.domain.identity import block_workflow_id
-    from verdictflow.domain.reentry import lease_address
     from verdictflow.domain.policy import EligibilityDecision, Route, route_after_assessment
+    from verdictflow.domain.reentry import lease_address
     from verdictflow.domain.reminders import task_schedule
     from verdictflow.domain.requests import (
         OpenRequest,
