@@ -39,7 +39,7 @@ from verdictflow.platform.readmodel import (
     read_model_database,
 )
 from verdictflow.platform.reference import load_reference
-from verdictflow.platform.settings import Settings
+from verdictflow.platform.settings import Settings, get_settings
 from workflows.reentry.messages import BlockInput
 
 CPR, NAME = "1203851111", "Testperson Rasmine Kyststrøm"
@@ -281,3 +281,30 @@ def test_the_old_check_is_deprecated_and_points_to_the_new_one(world: Any) -> No
     client = world[0]
     old = client.app.openapi()["paths"]["/reentry-blocks/check"]["post"]
     assert old["deprecated"] is True and "/reentry-checks" in old["description"]
+
+
+def test_the_cli_reads_the_cpr_number_from_stdin_and_refuses(
+        world: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from verdictflow.cli.main import app
+
+    _, settings, _, db, _ = world
+    monkeypatch.setenv("VF_STATE_DIR", str(settings.state_dir))
+    monkeypatch.setenv("VF_ENVIRONMENT", "test")
+    get_settings.cache_clear()  # the command reads its settings from the environment
+    monkeypatch.setattr("verdictflow.cli.main.get_settings", get_settings)
+    found = CliRunner().invoke(app, ["reentry", "check", "--org", "bbs", "--move-in",
+                                     MOVE_IN.isoformat(), "--actor", "cw-9"], input=CPR + "\n")
+    assert found.exit_code == 0, found.output
+    assert NAME in found.output and "rchk-" in found.output
+    nothing = CliRunner().invoke(app, ["reentry", "check", "--org", "slagelse-boligselskab",
+                                       "--move-in", MOVE_IN.isoformat()], input=CPR + "\n")
+    assert nothing.output.strip() == "no recorded termination"
+
+    refused = CliRunner().invoke(app, ["reentry", "refuse", "--org", "bbs", "--move-in",
+                                       MOVE_IN.isoformat()], input=f"{CPR}\n{GROUNDS}\n")
+    assert refused.exit_code == 0 and "✓ refused: rref-" in refused.output
+    assert "reported to broendby" in refused.output
+    assert [c.actor for c in audit(db, "reentry.check")][:1] == ["cw-9"]
+    get_settings.cache_clear()
