@@ -293,7 +293,6 @@ def test_the_cli_reads_the_cpr_number_from_stdin_and_refuses(
     monkeypatch.setenv("VF_STATE_DIR", str(settings.state_dir))
     monkeypatch.setenv("VF_ENVIRONMENT", "test")
     get_settings.cache_clear()  # the command reads its settings from the environment
-    monkeypatch.setattr("verdictflow.cli.main.get_settings", get_settings)
     found = CliRunner().invoke(app, ["reentry", "check", "--org", "bbs", "--move-in",
                                      MOVE_IN.isoformat(), "--actor", "cw-9"], input=CPR + "\n")
     assert found.exit_code == 0, found.output
