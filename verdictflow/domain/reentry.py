@@ -93,6 +93,10 @@ def lease_address(person: Person) -> str:
 
 
 def grounds_problem(grounds: str) -> str | None:
+    try:
+        grounds.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate: valid JSON, but no text to seal
+        return "the reasonable grounds are not text (UTF-8)"
     if not MIN_GROUNDS <= len(grounds.strip()) <= MAX_GROUNDS:
         return (f"reasonable grounds of {MIN_GROUNDS} to {MAX_GROUNDS} characters are "
                 "required (udlejningsbekendtgørelsen § 28)")
