@@ -1,7 +1,9 @@
-"""The Temporal worker: hosts the case and re-entry workflows and their activities."""
+"""The Temporal worker: hosts the case and re-entry workflows and their activities, and
+the relay that reports § 28 refusals to the municipalities (``services.refusal_reports``)."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import Any
 
@@ -14,6 +16,7 @@ from activities.disclosure import DisclosureActivities
 from activities.eligibility import EligibilityActivities
 from activities.reentry import ReentryActivities
 from activities.requests import RequestActivities
+from services.refusal_reports import run_relay
 from workflows.case.workflow import VerdictCaseWorkflow
 from workflows.reentry.workflow import ReentryBlockWorkflow
 from workflows.request.workflow import DisclosureRequestWorkflow
@@ -47,8 +50,11 @@ def build_worker(client: Client, deps: Deps) -> Worker:
 
 async def run_worker(client: Client, deps: Deps) -> None:
     await deps.publisher.start()
+    relay = asyncio.create_task(run_relay(deps.read_model, deps.publisher))
     try:
         await build_worker(client, deps).run()
     finally:
+        relay.cancel()
+        await asyncio.gather(relay, return_exceptions=True)
         await deps.publisher.stop()
         deps.read_model.dispose()

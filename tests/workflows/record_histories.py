@@ -3,6 +3,8 @@
 Run it when a workflow change is *meant* to be compatible and a new version deserves a
 fixture: ``python -m tests.workflows.record_histories v4`` writes ``*-v4.json`` beside the
 older ones, which stay: every version that may still be running must keep replaying.
+``--only SCENARIO`` (repeatable, the function's name) records just those, so a new
+scenario is added without re-recording the others.
 Never re-record to make a replay failure go away: that failure is the point (cases live
 for years). Each scenario takes the case down one branch of the process.
 """
@@ -130,6 +132,18 @@ async def not_eligible(env: WorkflowEnvironment, handle: WorkflowHandle) -> dict
     return {"case_not_eligible": handle.id}
 
 
+async def reentry_tenant_63e(env: WorkflowEnvironment, handle: WorkflowHandle) -> dict[str, str]:
+    """From v5: the termination hands the block the tenant's name and address (§ 63 e),
+    sealed in the payloads (patch ``reentry-tenant-for-63e``)."""
+    await wait_for_stage(handle, "disclosed")
+    await handle.signal(VerdictCaseWorkflow.receipt_received, receipt(handle.id))
+    await wait_for_stage(handle, "awaiting_decision")
+    await handle.execute_update(VerdictCaseWorkflow.decide, terminate(handle.id))
+    await handle.result()
+    return {"case_reentry_tenant_63e": handle.id,
+            "reentry_block_tenant_63e": f"reentry-{handle.id}"}
+
+
 REQUEST_ID = "req-replay"
 
 
@@ -173,10 +187,11 @@ SCENARIOS: list[tuple[Scenario, str, bool, Sentence | None, Before | None]] = [
     (block_lifted_on_overturn, "eligible", True, None, None),
     (not_eligible, "not_eligible", True, None, None),
     (answers_a_request, "manual_review", True, None, request_kept_open),
+    (reentry_tenant_63e, "eligible", True, None, None),
 ]
 
 
-async def record(version: str) -> None:
+async def record(version: str, only: set[str] | None = None) -> None:
     server = Path(sys.executable).parent / "temporal-test-server"
     env = await WorkflowEnvironment.start_time_skipping(
         data_converter=replay_converter(),
@@ -186,6 +201,8 @@ async def record(version: str) -> None:
     await register_search_attributes(env.client, "default")
     async with env:
         for scenario, eligibility, final, sentence, before in SCENARIOS:
+            if only and scenario.__name__ not in only:
+                continue
             name = scenario.__name__.replace("_", "-")
             fake = FakeActivities(eligibility=decision(eligibility))
             async with Worker(env.client, task_queue=name, workflows=WORKFLOWS,
@@ -204,7 +221,19 @@ async def record(version: str) -> None:
                 print(f"recorded {path.name} ({len(history.events)} events)")
 
 
+def _main(argv: list[str]) -> None:
+    known = {s.__name__ for s, *_ in SCENARIOS}
+    args, only = list(argv), set()
+    while "--only" in args:
+        at = args.index("--only")
+        if at + 1 >= len(args) or args[at + 1] not in known:
+            sys.exit(f"--only takes one of: {', '.join(sorted(known))}")
+        only.add(args[at + 1])
+        del args[at:at + 2]
+    if len(args) != 1:
+        sys.exit("usage: python -m tests.workflows.record_histories VERSION [--only SCENARIO]...")
+    asyncio.run(record(args[0], only or None))
+
+
 if __name__ == "__main__":
-    if len(sys.argv) != 2:
-        sys.exit("usage: python -m tests.workflows.record_histories VERSION (e.g. v3)")
-    asyncio.run(record(sys.argv[1]))
+    _main(sys.argv[1:])

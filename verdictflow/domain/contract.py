@@ -30,6 +30,7 @@ from verdictflow.domain.topics import (
     DISCLOSURE_RETRACTED,
     DISCLOSURE_SEALED,
     POLICE_TYPES,
+    REFUSAL_REPORTED,
     VERDICT_APPEALED,
     VERDICT_FINALIZED,
     VERDICT_OVERTURNED,
@@ -53,6 +54,7 @@ DATA_SCHEMAS: dict[str, str] = {
     DISCLOSURE_RECEIVED: "disclosure-received.v1.schema.json",
     DISCLOSURE_SEALED: "disclosure-sealed.v1.schema.json",
     DISCLOSURE_RETRACTED: "disclosure-retracted.v1.schema.json",
+    REFUSAL_REPORTED: "reentry-refusal-reported.v1.schema.json",
 }
 
 _RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")

@@ -35,6 +35,7 @@ DISCLOSURE_RECEIVED = "dk.tryghed.disclosure.received.v1"
 BLOCK_PLACED = "dk.tryghed.reentry-block.placed.v1"
 BLOCK_LIFTED = "dk.tryghed.reentry-block.lifted.v1"
 MUNICIPALITY_NOTIFIED = "dk.tryghed.municipality.notified.v1"
+REFUSAL_REPORTED = "dk.tryghed.reentry.refusal-reported.v1"
 CASE_STAGE_CHANGED = "dk.tryghed.case.stage-changed.v1"
 
 PLATFORM_SOURCE = "urn:dk:tryghed:verdictflow"

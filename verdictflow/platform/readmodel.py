@@ -76,6 +76,12 @@ class ReentryBlockRecord(ReadModel, table=True):
     status: str = "active"  # active | lifted
     lifted_on: date | None = None
     lift_reason: str | None = None
+    # The legal ground of the termination, in clear: a ground is not personal. placed_on
+    # is the termination date the § 28 years run from.
+    ground: str | None = None
+    # Almenboligloven § 63 e's name and address, sealed under the case's own data key
+    # (JSON of a case layer): purging the case shreds them with everything else.
+    sealed_tenant: str | None = None
 
 
 class ReentryRefusalRecord(ReadModel, table=True):
@@ -94,6 +100,28 @@ class ReentryRefusalRecord(ReadModel, table=True):
     move_in_on: date
     refused_on: date
     recorded_at: datetime = Field(default_factory=utcnow)
+    check_id: str | None = None  # the positive answer it rests on
+    # The organisation's reasonable grounds are free text and may name people: sealed under
+    # the case key of the termination they rest on (JSON of a case layer), never in clear.
+    sealed_grounds: str | None = None
+    # The outbox mark: set once the fact was published to the municipality.
+    reported_at: datetime | None = Field(default=None, index=True)
+
+
+class ReentryCheckRecord(ReadModel, table=True):
+    """A positive § 28 answer (a qualifying termination found in the asking organisation's
+    area), kept so that a refusal can rest on it. Ids and dates only; the look-ups that
+    found nothing are in the audit log alone."""
+
+    __tablename__ = "reentry_checks"
+    check_id: str = Field(primary_key=True)
+    org_id: str = Field(index=True)
+    area_id: str
+    block_id: str
+    case_id: str
+    person_ref: str = Field(index=True)
+    move_in_on: date
+    checked_on: date
 
 
 class DisclosureRequestRecord(ReadModel, table=True):

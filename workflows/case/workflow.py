@@ -40,6 +40,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from verdictflow.domain.identity import block_workflow_id
     from verdictflow.domain.policy import EligibilityDecision, Route, route_after_assessment
+    from verdictflow.domain.reentry import lease_address
     from verdictflow.domain.reminders import task_schedule
     from verdictflow.domain.requests import (
         OpenRequest,
@@ -281,6 +282,9 @@ class VerdictCaseWorkflow:
             placed_on=placed_on.isoformat(),
             expires_on=add_years(placed_on, terms.reentry_block_years).isoformat(),
         )
+        if workflow.patched("reentry-tenant-for-63e"):  # § 63 e: name and address, sealed
+            person = self._case.verdict.person
+            block.tenant_name, block.tenant_address = person.name, lease_address(person)
         handle = await workflow.start_child_workflow(
             ReentryBlockWorkflow.run, block, id=block_workflow_id(case_id),
             # The block must outlive anything that happens to the case workflow.
