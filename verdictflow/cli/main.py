@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from verdictflow.cli.policy import policy_app
+from verdictflow.cli.report import report_app
 from verdictflow.platform.settings import get_settings
 
 if TYPE_CHECKING:  # imported where used: a command loads only what it needs
@@ -43,6 +44,7 @@ dlq_app = typer.Typer(help="Dead letters: what was refused and why; replay once 
                       no_args_is_help=True)
 app.add_typer(dlq_app, name="dlq")
 app.add_typer(policy_app, name="policy")
+app.add_typer(report_app, name="report")
 
 
 def _keys() -> FileKeyStore:
