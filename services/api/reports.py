@@ -34,14 +34,16 @@ def _partnerships(path: str) -> Partnerships:
     return load_partnerships(Path(path).read_text(encoding="utf-8"))
 
 
-def is_party(user: Principal, p: Partnership) -> bool:
+def is_party(user: Principal, p: Partnership, ps: Partnerships) -> bool:
     """Whether the caller's organisation is a party of the partnership in its role."""
     if user.role in EVERY_PARTNERSHIP:
         return True
     if user.role == "police_reviewer":
         return user.org_id == p.police_district
     if user.role == "municipality_caseworker":
-        return user.org_id in p.municipality_ids
+        # A municipality is known by its id or its municipality code (Slagelse: 0330).
+        codes = {m.code for mid in p.municipality_ids if (m := ps.municipality(mid))}
+        return user.org_id in {*p.municipality_ids, *codes}
     if user.role == "supervisor":
         return user.org_id in p.housing_org_ids
     return False
@@ -58,10 +60,11 @@ def partnership_figures(
     """Per area, per quarter and year: verdicts received and disclosed, eligibility and
     decision outcomes, times to disclosure and decision, overdue tasks, re-entry blocks,
     § 28 refusals, municipality notifications, beside Politiets Tryghedsindeks."""
-    p = _partnerships(str(ctx.settings.partnerships_file)).partnership(partnership_id)
+    ps = _partnerships(str(ctx.settings.partnerships_file))
+    p = ps.partnership(partnership_id)
     if p is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail="no such partnership")
-    if not is_party(user, p):
+    if not is_party(user, p, ps):
         raise HTTPException(status.HTTP_403_FORBIDDEN,
                             detail="the caller's organisation is not a party of this "
                             "partnership")
