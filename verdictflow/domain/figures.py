@@ -41,7 +41,7 @@ from typing import Any
 
 ALL_AREAS = "all"
 YEAR = "year"
-CASE_SOURCE = "verdictflow (stage history, tasks, re-entry blocks, § 28 refusals, notifications)"
+CASE_SOURCE = "verdictflow read model"
 TRYG_LABEL = ("Politiets Tryghedsindeks: the police's figures as imported "
               "(verdictflow report import-tryghedsindeks), each with its source; "
               "not computed from cases")
