@@ -18,6 +18,7 @@ from fastapi.responses import Response
 
 from services.api.auth import Principal, requires
 from services.api.routes import Ctx, Db, _problems
+from services.api.schemas import ValidationProblem
 from verdictflow.domain.figures import report_csv, year_problem
 from verdictflow.domain.partnerships import Partnership, Partnerships, load_partnerships
 from verdictflow.platform.figures import partnership_report, today
@@ -50,7 +51,7 @@ def is_party(user: Principal, p: Partnership, ps: Partnerships) -> bool:
 
 
 @router.get("/reports/partnerships/{partnership_id}/{year}",
-            responses={**_problems(404, 422),
+            responses={**_problems(404), 422: {"model": ValidationProblem},
                        200: {"content": {"text/csv": {}}, "description":
                              "The figures (JSON, or CSV with ?format=csv)"}})
 def partnership_figures(
