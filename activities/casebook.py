@@ -15,7 +15,7 @@ from activities.deps import Deps
 from verdictflow.domain.cloudevents import cloud_event
 from verdictflow.domain.reminders import Notice
 from verdictflow.domain.topics import CASE_EVENTS, CASE_STAGE_CHANGED
-from verdictflow.platform.readmodel import CaseRecord, Task, utcnow
+from verdictflow.platform.readmodel import CaseRecord, CaseStageRecord, Task, utcnow
 from workflows.case.messages import (
     CaseTerms,
     DeadlineNotice,
@@ -28,6 +28,17 @@ CASE_DEADLINE: dict[str, str] = {
     Notice.REMINDER: "dk.tryghed.case.decision-reminder.v1",
     Notice.DEADLINE_MISSED: "dk.tryghed.case.decision-overdue.v1",
 }
+
+
+def stage_record(change: StageChange) -> CaseStageRecord:
+    """The history row of a stage change: ids and the stage, never the person reference."""
+    at = datetime.fromisoformat(change.at)
+    return CaseStageRecord(
+        case_id=change.case_id, seq=change.seq, stage=change.stage,
+        at=at.astimezone(UTC) if at.tzinfo else at.replace(tzinfo=UTC),
+        partnership_id=change.partnership_id, area_id=change.area_id,
+        housing_org_id=change.housing_org_id, police_district=change.police_district,
+        eligibility=change.eligibility, outcome=change.outcome)
 
 
 class CaseBookActivities:
@@ -85,10 +96,15 @@ class CaseBookActivities:
 
     def _upsert_case(self, change: StageChange) -> None:
         with self.db.session() as s:
+            # The history first, in the same transaction: a repeated change finds its row
+            # (the key is (case_id, seq)) and a change older than the case row still lands.
+            if s.get(CaseStageRecord, (change.case_id, change.seq)) is None:
+                s.add(stage_record(change))
             row = s.get(CaseRecord, change.case_id)
             if row is None:
                 row = CaseRecord(case_id=change.case_id, stage=change.stage)
             elif row.stage_seq >= change.seq:
+                s.commit()
                 return  # an older or repeated change
             for name in ("stage", "police_district", "partnership_id", "area_id",
                          "housing_org_id", "person_ref", "eligibility", "policy_version",

@@ -22,6 +22,7 @@ from services.api import disclosure_requests, tasks
 from services.api.auth import check_oidc_settings
 from services.api.blocks import router as blocks_router
 from services.api.reentry_routes import router as reentry_router
+from services.api.reports import router as reports_router
 from services.api.request_routes import router as requests_router
 from services.api.routes import dev_router, router
 from verdictflow.domain.eligibility_policy import TerminationWindow
@@ -108,6 +109,7 @@ def create_app(settings: Settings | None = None,
     app.include_router(blocks_router)
     app.include_router(reentry_router)
     app.include_router(requests_router)
+    app.include_router(reports_router)
     if settings.environment != "production":
         app.include_router(dev_router)
     app.add_exception_handler(tasks.TaskError, _task_error)

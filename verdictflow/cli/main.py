@@ -14,6 +14,7 @@ import typer
 
 from verdictflow.cli.policy import policy_app
 from verdictflow.cli.reentry import reentry_app
+from verdictflow.cli.report import report_app
 from verdictflow.platform.settings import get_settings
 
 if TYPE_CHECKING:  # imported where used: a command loads only what it needs
@@ -45,6 +46,7 @@ dlq_app = typer.Typer(help="Dead letters: what was refused and why; replay once 
 app.add_typer(dlq_app, name="dlq")
 app.add_typer(policy_app, name="policy")
 app.add_typer(reentry_app, name="reentry")
+app.add_typer(report_app, name="report")
 
 
 def _keys() -> FileKeyStore:

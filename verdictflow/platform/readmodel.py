@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import MetaData
+from sqlalchemy import Index, MetaData
 from sqlmodel import Field, SQLModel, col, select
 
 from verdictflow.platform.database import Database
@@ -47,6 +47,41 @@ class CaseRecord(ReadModel, table=True):
     outcome: str | None = None
     stage_seq: int = 0
     updated_at: datetime = Field(default_factory=utcnow)
+
+
+class CaseStageRecord(ReadModel, table=True):
+    """One stage change of a case, kept (``cases`` holds only the current stage): the
+    partnership's yearly figures are made from it. Keyed on ``(case_id, seq)`` so a retried
+    ``record_stage`` writes once. Ids, stages and outcomes only: no person reference."""
+
+    __tablename__ = "case_stages"
+    __table_args__ = (
+        Index("ix_case_stages_partnership_at", "partnership_id", "at"),
+        Index("ix_case_stages_area_at", "area_id", "at"),
+    )
+    case_id: str = Field(primary_key=True)
+    seq: int = Field(primary_key=True)
+    stage: str
+    at: datetime  # when the case entered the stage (the workflow's time, UTC)
+    partnership_id: str | None = None
+    area_id: str | None = None
+    housing_org_id: str | None = None
+    police_district: str | None = None
+    eligibility: str | None = None
+    outcome: str | None = None
+
+
+class TryghedsindeksRecord(ReadModel, table=True):
+    """A figure of Politiets Tryghedsindeks for an area and year, as imported with its
+    source (``verdictflow report import-tryghedsindeks``): the police's, not computed."""
+
+    __tablename__ = "tryghedsindeks"
+    area_id: str = Field(primary_key=True)
+    year: int = Field(primary_key=True)
+    indicator: str = Field(primary_key=True)
+    value: float
+    source: str = Field(max_length=200)
+    imported_at: datetime = Field(default_factory=utcnow)
 
 
 class Task(ReadModel, table=True):
