@@ -234,7 +234,8 @@ def test_await_finality_is_each_partnerships_choice() -> None:
     assert ps.partnership_of_person(Person("0101901234", "T", nowhere, Household(
         "household_member", lease_address=home))).id == "broendby-strand"
     del early["partnerships"][0]["await_finality"]
-    assert load_partnerships(early).partnership("broendby-strand").await_finality is True  # the default
+    # absent: the default
+    assert load_partnerships(early).partnership("broendby-strand").await_finality is True
     early["partnerships"][0]["await_finality"] = "false"
     with pytest.raises(ValueError, match="await_finality must be true or false"):
         load_partnerships(early)

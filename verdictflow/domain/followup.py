@@ -84,6 +84,16 @@ def follow_up_basis(verdict: Verdict) -> FollowUpBasis | None:
     return None
 
 
+def municipality_follow_up(verdict: Verdict, resident: bool) -> FollowUpBasis | None:
+    """When the municipality is told: a conviction (not an acquittal) of a person whose
+    residence in a partnership area the assessment found, with a basis above. Residence,
+    because the municipality of the area is the one that follows up its residents; after
+    the assessment, because only then is it known (and, by default, the verdict final)."""
+    if not resident or verdict.sentence.kind == "acquittal":
+        return None
+    return follow_up_basis(verdict)
+
+
 def notification_id(case_id: str) -> str:
     """One notification per case, ever: the idempotency key of the event, the row and the
     municipality's task."""

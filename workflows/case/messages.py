@@ -196,6 +196,7 @@ class TaskOpening:
     org_id: str
     due_on: str
     sealed_disclosure: str | None = None
+    legal_basis: str | None = None  # what the task cites (the municipality's follow-up)
 
 
 @dataclass
