@@ -144,3 +144,28 @@ def test_a_household_payload_written_before_the_field_still_decodes() -> None:
     stored.pop("minors_in_household")
     payload.data = json.dumps(stored).encode()
     assert converter.from_payload(payload, Household) == Household("tenant")
+
+
+# -- schedules ---------------------------------------------------------------------------
+def test_escalation_reminders_follow_the_deadline_on_the_cadence() -> None:
+    from itertools import islice
+
+    from verdictflow.domain.reminders import escalation_reminders
+
+    assert list(islice(escalation_reminders(14, 7), 4)) == [21, 28, 35, 42]
+    assert list(islice(escalation_reminders(14, 0), 3)) == [15, 16, 17]  # at most daily
+
+
+def test_the_finality_check_falls_after_the_appeal_window_and_the_margin() -> None:
+    from verdictflow.domain.reminders import finality_check_day
+
+    assert finality_check_day(14, 30) == 44
+    assert finality_check_day(14, -5) == 14  # a negative margin is none
+    assert finality_check_day(0, 0) == 1
+
+
+def test_the_original_schedule_is_unchanged() -> None:
+    from verdictflow.domain.reminders import Notice, task_schedule
+
+    assert [(c.day, c.notice) for c in task_schedule([7, 12], 14)] == [
+        (7, Notice.REMINDER), (12, Notice.REMINDER), (14, Notice.DEADLINE_MISSED)]
