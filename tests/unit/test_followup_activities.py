@@ -19,6 +19,8 @@ from activities.eligibility import EligibilityActivities
 from activities.municipality import MunicipalityActivities
 from services.api.notifications import notifications_for
 from tests.workflows.fakes import CPR, NAME, case_input
+from verdictflow.domain.cloudevents import encode
+from verdictflow.domain.contract import validate_event
 from verdictflow.domain.eligibility_policy import load_policy
 from verdictflow.domain.partnerships import load_partnerships
 from verdictflow.domain.policies import Policies, assess_pinned
@@ -33,6 +35,7 @@ from verdictflow.platform.readmodel import READ_MODEL, Task, get_task, open_task
 from workflows.case.messages import PartnershipLookup, TaskEscalation, TaskOpening
 from workflows.followup.messages import MunicipalityNotice
 
+C = "case-t2hcyb6ikaq5jy66st6w5qk3"
 RAW = json.loads((Path(verdictflow.__file__).parent / "config" / "partnerships.json")
                  .read_text(encoding="utf-8"))
 
@@ -55,30 +58,31 @@ def deps(tmp_path: Path, partnerships: dict[str, Any] = RAW) -> SimpleNamespace:
 async def test_escalation_is_marked_once_and_told_with_ids(tmp_path: Path) -> None:
     d = deps(tmp_path)
     book = CaseBookActivities(d)  # type: ignore[arg-type]
-    await book.open_task(TaskOpening("case-x-decision", "case-x", "decision", "bbs",
+    await book.open_task(TaskOpening(f"{C}-decision", C, "decision", "bbs",
                                      "2026-12-01"))
     await book.open_task(TaskOpening("case-y-decision", "case-y", "decision", "bbs",
                                      "2026-11-30"))
-    e = TaskEscalation("case-x", "case-x-decision", "bbs", "2026-12-01",
+    e = TaskEscalation(C, f"{C}-decision", "bbs", "2026-12-01",
                        "2026-12-01T10:00:00+00:00")
     await book.escalate_task(e)
     await book.escalate_task(dataclasses.replace(e, at="2026-12-02T10:00:00+00:00"))  # retry
 
-    task = get_task(d.read_model, "case-x-decision")
+    task = get_task(d.read_model, f"{C}-decision")
     assert task is not None and task.escalated_to == "supervisor"
     assert task.escalated_at is not None and task.escalated_at.day == 1  # the first stays
     # the inbox: the escalated task first, though the other is due earlier
     assert [t.task_id for t in open_tasks(d.read_model, "bbs")] == [
-        "case-x-decision", "case-y-decision"]
+        f"{C}-decision", "case-y-decision"]
     assert [t.task_id for t in open_tasks(d.read_model, "bbs", escalated_only=True)] == [
-        "case-x-decision"]
+        f"{C}-decision"]
     (topic, key, event), (_, _, again) = d.publisher.sent
     assert (topic, key, event["type"], event["subject"]) == (
-        CASE_EVENTS, "case-x", TASK_ESCALATED, "case-x")
-    assert event["data"] == {"case_id": "case-x", "task_id": "case-x-decision",
+        CASE_EVENTS, C, TASK_ESCALATED, C)
+    assert event["data"] == {"case_id": C, "task_id": f"{C}-decision",
                              "org_id": "bbs", "escalated_to": "supervisor",
                              "due_on": "2026-12-01"}
     assert again["id"] == event["id"]  # a retry publishes the same event
+    assert validate_event(encode(event), (TASK_ESCALATED,)) == event  # its schema holds
 
 
 async def test_a_closed_task_is_not_escalated(tmp_path: Path) -> None:
@@ -146,3 +150,13 @@ def test_the_partnerships_choice_decides_the_finality_rule(choice: bool | None,
                             date(2026, 11, 20), choice)
     [finality] = [r for r in decided.rules if r.rule == "finality"]
     assert finality.passed is passed
+
+
+async def test_the_notification_is_valid_under_its_schema(tmp_path: Path) -> None:
+    d = deps(tmp_path)
+    case_id = "case-t2hcyb6ikaq5jy66st6w5qk3"
+    await MunicipalityActivities(d).notify_municipality(  # type: ignore[arg-type]
+        MunicipalityNotice(f"{case_id}-m1", case_id, "slagelse", "motalavej",
+                           "barnets lov § 38", "2026-12-05T10:00:00+00:00"))
+    [(_, _, event)] = d.publisher.sent
+    assert validate_event(encode(event), (MUNICIPALITY_NOTIFIED,)) == event
