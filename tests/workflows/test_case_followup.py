@@ -210,10 +210,15 @@ async def test_a_15_year_olds_verdict_goes_to_the_municipality_beside_the_decisi
     case_id = f"case-young-{task_queue}"
     async with case_worker(time_env, task_queue, fake):
         handle = await follow_up(time_env, task_queue, person_case(case_id, YOUNG_CPR), fake)
-        # The housing organisation decides while the municipality has not answered yet.
-        await handle.execute_update(VerdictCaseWorkflow.decide,
-                                    answer(f"{case_id}-decision", "warn", "bbs"))
-        assert (await handle.result()).final_stage == "closed"
+        # The housing organisation decides while the municipality has not answered yet: the
+        # case goes on to its re-entry block. (It terminates, not warns, so the case is
+        # still running when the municipality answers: Temporal's time-skipping test server
+        # stops skipping time for good once a parent closes before its abandoned child.)
+        await handle.execute_update(VerdictCaseWorkflow.decide, DecisionRequest(
+            task_id=f"{case_id}-decision", outcome="terminate",
+            justification="Grov vold; ophævelse efter § 90, stk. 1, nr. 10.",
+            decided_by="cw-1", org_id="bbs", termination_date="2026-12-31"))
+        await wait_for_stage(handle, "reentry_blocked")
         child = time_env.client.get_workflow_handle_for(MunicipalityFollowUpWorkflow.run,
                                                         f"followup-{case_id}")
         task = await child.query(MunicipalityFollowUpWorkflow.open_task)
@@ -222,6 +227,10 @@ async def test_a_15_year_olds_verdict_goes_to_the_municipality_beside_the_decisi
         await child.execute_update(MunicipalityFollowUpWorkflow.decide, answer(
             task.task_id, "boerne_og_ungepaalaeg", "broendby"))
         done = await child.result()
+        # Ends the case with its block lifted (no abandoned child outlives it, see above).
+        await handle.signal(VerdictCaseWorkflow.verdict_changed, VerdictSignal(
+            event_id="evt-o", type="dk.politi.verdict.overturned.v1", decided_on="2027-03-01"))
+        assert (await handle.result()).final_stage == "retracted"
 
     [notice] = fake.municipality
     assert (notice.notification_id, notice.municipality_id, notice.area_id, notice.basis) == (
@@ -242,8 +251,10 @@ async def test_a_household_with_minors_goes_to_the_municipality_under_38(
     async with case_worker(time_env, task_queue, fake):
         handle = await follow_up(time_env, task_queue,
                                  person_case(case_id, ADULT_CPR, household), fake)
-        await handle.terminate("test over")
+        # the follow-up first: a parent closing before its abandoned child stalls the
+        # time-skipping test server's clock for later tests
         await time_env.client.get_workflow_handle(f"followup-{case_id}").terminate("test over")
+        await handle.terminate("test over")
     assert [n.basis for n in fake.municipality] == ["barnets lov § 38"]
 
 
