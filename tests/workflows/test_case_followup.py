@@ -227,6 +227,7 @@ async def test_a_15_year_olds_verdict_goes_to_the_municipality_beside_the_decisi
         await child.execute_update(MunicipalityFollowUpWorkflow.decide, answer(
             task.task_id, "boerne_og_ungepaalaeg", "broendby"))
         done = await child.result()
+        followup_history = (await child.fetch_history()).to_json()
         # Ends the case with its block lifted (no abandoned child outlives it, see above).
         await handle.signal(VerdictCaseWorkflow.verdict_changed, VerdictSignal(
             event_id="evt-o", type="dk.politi.verdict.overturned.v1", decided_on="2027-03-01"))
@@ -239,8 +240,10 @@ async def test_a_15_year_olds_verdict_goes_to_the_municipality_beside_the_decisi
     assert (opened.task_id, opened.case_id, opened.legal_basis) == (
         f"{case_id}-municipality_followup", case_id, "barnets lov § 39")
     assert (done.status, done.outcome) == ("done", "boerne_og_ungepaalaeg")
-    # ids and the basis only: nothing of the person reaches the notice
+    # ids and the basis only: nothing of the person reaches the notice or the follow-up's
+    # history (not even under its encryption), neither the CPR number nor the birth year
     assert YOUNG_CPR not in repr(notice) and "2011" not in repr(notice)
+    assert YOUNG_CPR not in followup_history and "100511" not in followup_history
 
 
 async def test_a_household_with_minors_goes_to_the_municipality_under_38(
