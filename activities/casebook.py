@@ -14,13 +14,14 @@ from temporalio import activity
 from activities.deps import Deps
 from verdictflow.domain.cloudevents import cloud_event
 from verdictflow.domain.reminders import Notice
-from verdictflow.domain.topics import CASE_EVENTS, CASE_STAGE_CHANGED
+from verdictflow.domain.topics import CASE_EVENTS, CASE_STAGE_CHANGED, TASK_ESCALATED
 from verdictflow.platform.readmodel import CaseRecord, CaseStageRecord, Task, utcnow
 from workflows.case.messages import (
     CaseTerms,
     DeadlineNotice,
     StageChange,
     TaskClosing,
+    TaskEscalation,
     TaskOpening,
 )
 
@@ -67,6 +68,9 @@ class CaseBookActivities:
             termination_days_before=p.termination_window.days_before,
             termination_days_after=p.termination_window.days_after,
             review_other_ground=p.review_other_ground,
+            appeal_window_days=p.appeal_window_days,
+            finality_confirmation_margin_days=p.finality_confirmation_margin_days,
+            escalation_reminder_days=p.escalation_reminder_days,
         )
 
     @activity.defn(name="record_stage")
@@ -125,7 +129,7 @@ class CaseBookActivities:
                     return
                 s.add(Task(task_id=t.task_id, case_id=t.case_id, kind=t.kind, org_id=t.org_id,
                            due_on=date.fromisoformat(t.due_on),
-                           sealed_disclosure=t.sealed_disclosure))
+                           sealed_disclosure=t.sealed_disclosure, legal_basis=t.legal_basis))
                 s.commit()
 
         await asyncio.to_thread(write)
@@ -159,3 +163,29 @@ class CaseBookActivities:
         await self.deps.publisher.publish(CASE_EVENTS, n.case_id, event)
 
 
+
+    @activity.defn(name="escalate_task")
+    async def escalate_task(self, e: TaskEscalation) -> None:
+        """The task goes to the organisation's supervisors: marked in the read model (once;
+        the supervisors' inbox lists it first) and told on ``case.events.v1``, ids only.
+        Idempotent on the task id: a retry finds it marked and publishes the same event."""
+        def write() -> None:
+            with self.db.session() as s:
+                task = s.get(Task, e.task_id)
+                if task is None or task.status != "open" or task.escalated_at is not None:
+                    return
+                task.escalated_at = datetime.fromisoformat(e.at)
+                task.escalated_to = e.to_role
+                s.add(task)
+                s.commit()
+
+        await asyncio.to_thread(write)
+        event = cloud_event(
+            type=TASK_ESCALATED,
+            subject=e.case_id,
+            data={"case_id": e.case_id, "task_id": e.task_id, "org_id": e.org_id,
+                  "escalated_to": e.to_role, "due_on": e.due_on},
+            time=e.at,
+            idempotency_key=f"{e.task_id}:escalated",
+        )
+        await self.deps.publisher.publish(CASE_EVENTS, e.case_id, event)

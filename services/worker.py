@@ -14,14 +14,17 @@ from activities.casebook import CaseBookActivities
 from activities.deps import Deps
 from activities.disclosure import DisclosureActivities
 from activities.eligibility import EligibilityActivities
+from activities.municipality import MunicipalityActivities
 from activities.reentry import ReentryActivities
 from activities.requests import RequestActivities
 from services.refusal_reports import run_relay
 from workflows.case.workflow import VerdictCaseWorkflow
+from workflows.followup.workflow import MunicipalityFollowUpWorkflow
 from workflows.reentry.workflow import ReentryBlockWorkflow
 from workflows.request.workflow import DisclosureRequestWorkflow
 
-WORKFLOWS = [VerdictCaseWorkflow, ReentryBlockWorkflow, DisclosureRequestWorkflow]
+WORKFLOWS = [VerdictCaseWorkflow, ReentryBlockWorkflow, DisclosureRequestWorkflow,
+             MunicipalityFollowUpWorkflow]
 
 
 def activities_of(deps: Deps) -> list[Callable[..., Any]]:
@@ -29,10 +32,12 @@ def activities_of(deps: Deps) -> list[Callable[..., Any]]:
     disclosure = DisclosureActivities(deps)
     reentry = ReentryActivities(deps)
     requests = RequestActivities(deps)
+    eligibility = EligibilityActivities(deps)
     return [
         book.case_terms, book.record_stage, book.open_task, book.close_task,
-        book.notify_deadline,
-        EligibilityActivities(deps).assess_eligibility,
+        book.notify_deadline, book.escalate_task,
+        eligibility.assess_eligibility, eligibility.case_partnership,
+        MunicipalityActivities(deps).notify_municipality,
         disclosure.seal_disclosure, disclosure.publish_disclosure, disclosure.retract_disclosure,
         reentry.place_block, reentry.lift_block,
         requests.record_request, requests.matching_cases, requests.open_requests,

@@ -46,7 +46,10 @@ JWKS_CACHE_SECONDS = 300
 TASK_KINDS: dict[Role, frozenset[str]] = {
     "caseworker": frozenset({"decision"}),
     "supervisor": frozenset({"decision"}),
-    "police_reviewer": frozenset({"review", "request"}),
+    "police_reviewer": frozenset({"review", "request", "confirm_finality"}),
+    # The municipality's own follow-up (barnets lov §§ 38-39): ids and the basis, never a
+    # disclosure; its org claim is the municipality id.
+    "municipality_caseworker": frozenset({"municipality_followup"}),
 }
 
 

@@ -10,7 +10,9 @@ from pydantic import BaseModel, ConfigDict, Field
 # Kept equal to TASK_OUTCOMES in verdictflow.domain.case (a unit test holds them together);
 # a Literal, not the enums, so the OpenAPI document shows one plain list of values.
 DecisionOutcome = Literal["terminate", "warn", "no_action", "disclose", "no_disclosure",
-                          "keep_open", "refuse"]
+                          "keep_open", "refuse", "still_pending", "final", "overturned",
+                          "foraeldrepaalaeg", "boerne_og_ungepaalaeg", "other_support",
+                          "no_measure"]
 
 
 class TaskSummary(BaseModel):
@@ -19,14 +21,24 @@ class TaskSummary(BaseModel):
     task_id: str
     case_id: str
     kind: str = Field(description='"decision" (housing organisation), "review" (police '
-                      'district, a verdict) or "request" (police district, a housing '
-                      "organisation's request; case_id is then the request's workflow id)")
+                      'district, a verdict), "request" (police district, a housing '
+                      "organisation's request; case_id is then the request's workflow id), "
+                      '"confirm_finality" (police district, an appeal with no news) or '
+                      '"municipality_followup" (the municipality, barnets lov §§ 38-39)')
     org_id: str
     status: str = Field(description="open | done | withdrawn")
     due_on: date | None
     created_at: datetime
     assignee: str | None = Field(default=None,
                                  description="subject the supervisor assigned the task to")
+    escalated_at: datetime | None = Field(
+        default=None, description="when the deadline passed unanswered and the task went to "
+        "the organisation's supervisors (listed first)")
+    escalated_to: str | None = Field(default=None, description='the role: "supervisor"')
+    legal_basis: str | None = Field(
+        default=None, description='municipality_followup tasks: "barnets lov § 39" (the '
+        'young person, børne- og ungepålæg) or "barnets lov § 38" (the custody holder, '
+        "forældrepålæg)")
 
 
 class _Open(BaseModel):
@@ -127,7 +139,9 @@ class DecisionBody(BaseModel):
 
     outcome: DecisionOutcome = Field(
         description='decision tasks: terminate | warn | no_action; review tasks: '
-        'disclose | no_disclosure; request tasks: keep_open | refuse'
+        'disclose | no_disclosure; request tasks: keep_open | refuse; confirm_finality '
+        'tasks: still_pending | final | overturned; municipality_followup tasks: '
+        'foraeldrepaalaeg | boerne_og_ungepaalaeg | other_support | no_measure'
     )
     # The minimum length is the domain's rule (decision_problem), checked with the others.
     justification: str = Field(max_length=5000)

@@ -114,11 +114,11 @@ def test_create_all_database_is_stamped(tmp_path: Path) -> None:
         for table in tables - initial_tables - {"sqlite_sequence"}:
             conn.execute(f"DROP TABLE {table}")
         for table, (columns, indexes) in initial_shape.items():  # and columns added later
-            for (index,) in conn.execute("SELECT name FROM sqlite_master WHERE type='index'"
-                                         " AND tbl_name = ? AND sql IS NOT NULL", (table,)):
+            for (index,) in list(conn.execute("SELECT name FROM sqlite_master WHERE type='index'"
+                                              " AND tbl_name = ? AND sql IS NOT NULL", (table,))):
                 if index not in indexes:
                     conn.execute(f"DROP INDEX {index}")
-            for (column,) in conn.execute(f"SELECT name FROM pragma_table_info('{table}')"):
+            for (column,) in list(conn.execute(f"SELECT name FROM pragma_table_info('{table}')")):
                 if column not in columns:
                     conn.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
     assert migrate.stamp_if_unversioned(settings) == initial

@@ -26,13 +26,14 @@ from temporalio.worker import Worker
 from services.worker import WORKFLOWS
 from tests.workflows.fakes import FakeActivities, case_input, decision
 from tests.workflows.test_case_workflow import receipt, terminate, wait_for_stage
-from verdictflow.domain.policy import Eligibility
+from verdictflow.domain.policy import Eligibility, RuleOutcome
 from verdictflow.domain.requests import OpenRequest, request_workflow_id
 from verdictflow.domain.topics import VERDICT_FINALIZED, VERDICT_OVERTURNED
 from verdictflow.domain.verdict import Sentence
 from verdictflow.platform.codec import EncryptionCodec
-from workflows.case.messages import DecisionRequest, ReceiptSignal, VerdictSignal
+from workflows.case.messages import CaseInput, DecisionRequest, ReceiptSignal, VerdictSignal
 from workflows.case.workflow import VerdictCaseWorkflow
+from workflows.followup.workflow import MunicipalityFollowUpWorkflow
 from workflows.request.messages import RequestInput
 from workflows.request.workflow import DisclosureRequestWorkflow
 
@@ -175,6 +176,90 @@ async def request_kept_open(env: WorkflowEnvironment, tq: str, fake: FakeActivit
                                  answer(REQUEST_ID, "review", "keep_open", "kbh-vestegn"))
 
 
+async def escalated_reminded_decided(env: WorkflowEnvironment,
+                                     handle: WorkflowHandle) -> dict[str, str]:
+    """From v5: nobody decides by the deadline; the task goes to the supervisors, is
+    reminded on day 21, and is decided on day 22."""
+    await wait_for_stage(handle, "disclosed")
+    await handle.signal(VerdictCaseWorkflow.receipt_received, receipt(handle.id))
+    await wait_for_stage(handle, "awaiting_decision")
+    await env.sleep(timedelta(days=22))
+    await handle.execute_update(VerdictCaseWorkflow.decide,
+                                answer(handle.id, "decision", "warn", "bbs"))
+    await handle.result()
+    return {"case_escalated_reminded_decided": handle.id}
+
+
+async def young_person_followup(env: WorkflowEnvironment,
+                                handle: WorkflowHandle) -> dict[str, str]:
+    """From v5: a 15-year-old's verdict; the municipality's follow-up runs beside the case
+    and records a børne- og ungepålæg while the housing organisation's task is open; then
+    the organisation decides. (The municipality answers first because Temporal's
+    time-skipping test server stops skipping time once a parent closes before its
+    abandoned child, which would stall the scenarios recorded after this one.)"""
+    await wait_for_stage(handle, "disclosed")
+    await handle.signal(VerdictCaseWorkflow.receipt_received, receipt(handle.id))
+    await wait_for_stage(handle, "awaiting_decision")
+    followup = env.client.get_workflow_handle(f"followup-{handle.id}")
+    while await followup.query(MunicipalityFollowUpWorkflow.open_task) is None:
+        await asyncio.sleep(0.05)
+    await followup.execute_update(MunicipalityFollowUpWorkflow.decide, answer(
+        handle.id, "municipality_followup", "boerne_og_ungepaalaeg", "broendby"))
+    await followup.result()
+    await handle.execute_update(VerdictCaseWorkflow.decide,
+                                answer(handle.id, "decision", "no_action", "bbs"))
+    await handle.result()
+    return {"case_young_person_followup": handle.id,
+            "municipality_followup_recorded": followup.id}
+
+
+async def open_task_is(handle: WorkflowHandle, task_id: str) -> None:
+    while True:
+        task = (await handle.query(VerdictCaseWorkflow.status)).open_task
+        if task is not None and task.task_id == task_id:
+            return
+        await asyncio.sleep(0.05)
+
+
+async def appeal_confirmed_final(env: WorkflowEnvironment,
+                                 handle: WorkflowHandle) -> dict[str, str]:
+    """From v5: an appeal that never reports back; after 44 days the police district is
+    asked (still pending), after 30 more again (final), and the case goes on."""
+    await wait_for_stage(handle, "awaiting_finality")
+    await env.sleep(timedelta(days=45))
+    await open_task_is(handle, f"{handle.id}-confirm_finality-1")
+    await handle.execute_update(VerdictCaseWorkflow.decide, answer(
+        handle.id, "confirm_finality-1", "still_pending", "kbh-vestegn"))
+    await env.sleep(timedelta(days=31))
+    await open_task_is(handle, f"{handle.id}-confirm_finality-2")
+    await handle.execute_update(VerdictCaseWorkflow.decide, answer(
+        handle.id, "confirm_finality-2", "final", "kbh-vestegn"))
+    await wait_for_stage(handle, "disclosed")
+    await handle.signal(VerdictCaseWorkflow.receipt_received, receipt(handle.id))
+    await wait_for_stage(handle, "awaiting_decision")
+    await handle.execute_update(VerdictCaseWorkflow.decide,
+                                answer(handle.id, "decision", "no_action", "bbs"))
+    await handle.result()
+    return {"case_appeal_confirmed_final": handle.id}
+
+
+async def resident_in_the_area(env: WorkflowEnvironment, tq: str,
+                               fake: FakeActivities) -> None:
+    fake.eligibility = dataclasses.replace(
+        fake.eligibility, municipality_id="broendby",
+        rules=[*fake.eligibility.rules, RuleOutcome("residence", True, "Bor i området.")])
+
+
+def young_person(case_id: str) -> CaseInput:
+    """Born 10 May 2011 (7th digit 4, year 11: the 2000s): 15 on the verdict day."""
+    c = case_input(case_id)
+    person = dataclasses.replace(c.verdict.person, cpr="1005114123")
+    return dataclasses.replace(c, verdict=dataclasses.replace(c.verdict, person=person))
+
+
+# Scenarios whose case input is not case_input()'s
+INPUTS: dict[str, Callable[[str], CaseInput]] = {"young-person-followup": young_person}
+
 Before = Callable[[WorkflowEnvironment, str, FakeActivities], Awaitable[None]]
 FINE = Sentence(kind="fine", amount_dkk=4000)
 # name, the eligibility the stand-in answers, whether the verdict is final, its sentence,
@@ -188,6 +273,9 @@ SCENARIOS: list[tuple[Scenario, str, bool, Sentence | None, Before | None]] = [
     (not_eligible, "not_eligible", True, None, None),
     (answers_a_request, "manual_review", True, None, request_kept_open),
     (reentry_tenant_63e, "eligible", True, None, None),
+    (escalated_reminded_decided, "eligible", True, None, None),
+    (young_person_followup, "eligible", True, None, resident_in_the_area),
+    (appeal_confirmed_final, "eligible", False, None, None),
 ]
 
 
@@ -210,9 +298,11 @@ async def record(version: str, only: set[str] | None = None) -> None:
                 if before is not None:
                     await before(env, name, fake)
                 case_id = f"case-replay-{name}"
+                made = INPUTS.get(name)
+                case = (made(case_id) if made else
+                        case_input(case_id, final=final, sentence=sentence))
                 handle = await env.client.start_workflow(
-                    VerdictCaseWorkflow.run, case_input(case_id, final=final, sentence=sentence),
-                    id=case_id, task_queue=name)
+                    VerdictCaseWorkflow.run, case, id=case_id, task_queue=name)
                 kept = await scenario(env, handle)
             for stem, workflow_id in kept.items():
                 history = await env.client.get_workflow_handle(workflow_id).fetch_history()

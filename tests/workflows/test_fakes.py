@@ -11,6 +11,7 @@ from temporalio import activity
 from activities.casebook import CaseBookActivities
 from activities.disclosure import DisclosureActivities
 from activities.eligibility import EligibilityActivities
+from activities.municipality import MunicipalityActivities
 from activities.reentry import ReentryActivities
 from activities.requests import RequestActivities
 from tests.workflows.fakes import FakeActivities, activity_name, stand_in
@@ -18,7 +19,7 @@ from tests.workflows.record_histories import HISTORIES
 from workflows.case.messages import PublishRequest, SealRequest
 
 ACTIVITY_CLASSES = (CaseBookActivities, DisclosureActivities, EligibilityActivities,
-                    ReentryActivities, RequestActivities)
+                    ReentryActivities, RequestActivities, MunicipalityActivities)
 
 
 def real_activities() -> set[str]:

@@ -98,6 +98,11 @@ class Task(ReadModel, table=True):
     decided_by: str | None = None
     decided_at: datetime | None = None
     assignee: str | None = None  # the subject a supervisor assigned the task to
+    # Set once, when the deadline passed unanswered: the task went to the organisation's
+    # supervisors (a role, never a person), who see it first.
+    escalated_at: datetime | None = None
+    escalated_to: str | None = None
+    legal_basis: str | None = None  # what the task cites (the municipality's follow-up)
 
 
 class ReentryBlockRecord(ReadModel, table=True):
@@ -177,6 +182,24 @@ class DisclosureRequestRecord(ReadModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
 
 
+class MunicipalityNotification(ReadModel, table=True):
+    """A case the municipality follows up with its own means (barnets lov §§ 38-39): ids and
+    the basis only, keyed on ``followup.notification_id`` (one per case)."""
+
+    __tablename__ = "municipality_notifications"
+    notification_id: str = Field(primary_key=True)  # derived from the case, as event ids are
+    municipality_id: str = Field(index=True)
+    case_id: str = Field(index=True)
+    kind: str  # e.g. "follow_up"
+    status: str = "open"  # open | acknowledged | withdrawn
+    created_at: datetime = Field(default_factory=utcnow)
+    sealed_content: str | None = None  # ciphertext only, never served by the list
+    # Added with the first producer (2026-12-05); columns are added, never renamed (reports
+    # join these rows to cases).
+    area_id: str | None = Field(default=None, index=True)
+    basis: str | None = None  # a FollowUpBasis: "barnets lov § 39" or "barnets lov § 38"
+
+
 class AuditEntry(ReadModel, table=True):
     """One link of the hash chain (platform.audit): ids only, appended, never changed."""
 
@@ -199,10 +222,15 @@ def read_model_database(settings: Settings) -> Database:
     return Database(settings.database_url, READ_MODEL)
 
 
-def open_tasks(db: Database, org_id: str) -> list[Task]:
+def open_tasks(db: Database, org_id: str, escalated_only: bool = False) -> list[Task]:
+    """The organisation's open tasks: escalated ones first (their deadline has passed),
+    then by deadline."""
     with db.session() as s:
         q = select(Task).where(Task.org_id == org_id, Task.status == "open")
-        return list(s.exec(q.order_by(col(Task.due_on), col(Task.created_at))))
+        if escalated_only:
+            q = q.where(col(Task.escalated_at).is_not(None))
+        rows = list(s.exec(q.order_by(col(Task.due_on), col(Task.created_at))))
+    return sorted(rows, key=lambda t: t.escalated_at is None)  # stable: keeps the order
 
 
 def get_task(db: Database, task_id: str) -> Task | None:

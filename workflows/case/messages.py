@@ -124,6 +124,11 @@ class CaseTerms:
     termination_days_after: int = 366
     # v2: a verdict that may be disclosed but is not nr. 10 goes to the police's review.
     review_other_ground: bool = True
+    # Added 2026-12-05 (defaults: the terms of cases started before): when a pending appeal
+    # with no news is put to the police, and how often an escalated task is reminded.
+    appeal_window_days: int = 14
+    finality_confirmation_margin_days: int = 30
+    escalation_reminder_days: int = 7
 
 
 @dataclass
@@ -134,6 +139,9 @@ class EligibilityRequest:
     # The version the case started on (its terms); none in requests made before cases were
     # pinned, which all started on v1.
     policy_version: str | None = None
+    # The partnership's choice to wait for finality or not (None: the policy's own value,
+    # as in every request made before partnerships chose).
+    await_finality: bool | None = None
 
 
 @dataclass
@@ -188,6 +196,7 @@ class TaskOpening:
     org_id: str
     due_on: str
     sealed_disclosure: str | None = None
+    legal_basis: str | None = None  # what the task cites (the municipality's follow-up)
 
 
 @dataclass
@@ -206,3 +215,30 @@ class DeadlineNotice:
     kind: str  # a reminders.Notice: reminder | deadline_missed
     due_on: str
     at: str
+
+
+@dataclass
+class PartnershipLookup:
+    """Which partnership a case belongs to, before it is assessed: from the lease (or the
+    registered address) of the verdict's person, the way the policy finds it."""
+
+    case_id: str
+    verdict: Verdict
+
+
+@dataclass
+class CasePartnership:
+    partnership_id: str | None = None  # None: the address is in no partnership's area
+    await_finality: bool | None = None  # the partnership's choice; None when unknown
+
+
+@dataclass
+class TaskEscalation:
+    """A task unanswered at its deadline goes to the organisation's supervisors."""
+
+    case_id: str
+    task_id: str
+    org_id: str
+    due_on: str
+    at: str
+    to_role: str = "supervisor"

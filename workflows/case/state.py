@@ -12,7 +12,13 @@ from verdictflow.domain.case import Stage
 from verdictflow.domain.policy import EligibilityDecision
 from verdictflow.domain.requests import OpenRequest
 from verdictflow.domain.verdict import VerdictChange
-from workflows.case.messages import CaseTerms, DecisionRequest, OpenTask, ReceiptSignal
+from workflows.case.messages import (
+    CasePartnership,
+    CaseTerms,
+    DecisionRequest,
+    OpenTask,
+    ReceiptSignal,
+)
 from workflows.reentry.messages import BlockResult
 
 
@@ -52,11 +58,19 @@ class CaseState:
     decision: CaseTask | None = None
     disclosure: Disclosure | None = None
     block: BlockResult | None = None  # how the re-entry block ended, once it has
+    # Added 2026-12-05 (the follow-up): the partnership found before the finality wait, the
+    # police district's confirmation of an appeal with no news (one task per round), and
+    # whether the municipality's follow-up was started beside the case.
+    partnership: CasePartnership | None = None
+    finality_check: CaseTask | None = None
+    finality_checks: int = 0
+    followup_started: bool = False
 
     @property
     def task(self) -> CaseTask | None:
-        """The task opened last: the decision once there is one, else the review."""
-        return self.decision or self.review
+        """The task opened last: the decision once there is one, else the review, else the
+        police district's confirmation of finality."""
+        return self.decision or self.review or self.finality_check
 
     @property
     def open_task(self) -> OpenTask | None:
