@@ -29,6 +29,7 @@ from sqlalchemy.exc import OperationalError
 from temporalio.service import RPCError, RPCStatusCode
 
 from verdictflow.platform.kafka import Record
+from verdictflow.platform.metrics import consumer_lag
 
 Handler = Callable[[Record], Awaitable[None]]
 DeadLetter = Callable[[Record, str], Awaitable[None]]
@@ -138,3 +139,11 @@ async def consume(consumer: AIOKafkaConsumer, handle: Handler, dead_letter: Dead
                 # idempotent on the event id. The consumer itself carries on.
                 log.warning("commit_failed", error=type(exc).__name__, topic=tp.topic,
                             partition=tp.partition)
+            highwater = consumer.highwater(tp)  # the end offset the last fetch saw
+            if highwater is not None:
+                consumer_lag(tp.topic, tp.partition, highwater - (records[-1].offset + 1))
+        if not batch:  # caught up, or nothing fetched yet: what the fetches last said
+            for tp in consumer.assignment():
+                highwater = consumer.highwater(tp)
+                if highwater is not None:
+                    consumer_lag(tp.topic, tp.partition, highwater - await consumer.position(tp))
