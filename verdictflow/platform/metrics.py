@@ -45,12 +45,15 @@ DEAD_LETTERS = Counter(
 CONSUMER_LAG = Gauge(
     "verdictflow_consumer_lag_messages", "End offset minus this consumer's position, per "
     "partition it is assigned (ingest: the ingest lag).", ["topic", "partition"])
+CODEC_DECODED = Counter(
+    "verdictflow_codec_payloads_decoded", "Payloads the codec server opened for operators "
+    "(each decode audited per case).")
 
 # Series names as scraped (counters gain _total): the README and the tests name these.
 SERIES = ("verdictflow_stage_transitions_total", "verdictflow_decision_latency_seconds",
           "verdictflow_dead_letters_total", "verdictflow_consumer_lag_messages",
           "verdictflow_disclosure_receipts_outstanding", "verdictflow_tasks_overdue",
-          "verdictflow_tasks_open")
+          "verdictflow_tasks_open", "verdictflow_codec_payloads_decoded_total")
 
 
 def stage_entered(stage: str) -> None:
@@ -66,6 +69,10 @@ def task_closed(kind: str, status: str, opened_at: datetime, closed_at: datetime
 
 def dead_lettered(topic: str, reason: str) -> None:
     DEAD_LETTERS.labels(topic=topic, reason=reason_code(reason)).inc()
+
+
+def payloads_decoded(count: int) -> None:
+    CODEC_DECODED.inc(count)
 
 
 def consumer_lag(topic: str, partition: int, lag: int) -> None:
