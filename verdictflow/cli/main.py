@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from verdictflow.cli.ops import ops_app
 from verdictflow.cli.policy import policy_app
 from verdictflow.cli.reentry import reentry_app
 from verdictflow.cli.report import report_app
@@ -47,6 +48,7 @@ app.add_typer(dlq_app, name="dlq")
 app.add_typer(policy_app, name="policy")
 app.add_typer(reentry_app, name="reentry")
 app.add_typer(report_app, name="report")
+app.add_typer(ops_app, name="ops")
 
 
 def _keys() -> FileKeyStore:
