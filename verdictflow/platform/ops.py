@@ -165,8 +165,9 @@ async def consumer_lag(settings: Settings, group: str = INGEST_GROUP,
     await consumer.start()
     try:
         committed = await admin.list_consumer_group_offsets(group)
-        partitions = [TopicPartition(t, p) for t in topics
-                      for p in sorted(consumer.partitions_for_topic(t) or set())]
+        described = await admin.describe_topics(list(topics))
+        partitions = [TopicPartition(d["topic"], p["partition"]) for d in described
+                      for p in sorted(d.get("partitions", []), key=lambda p: p["partition"])]
         if not partitions:
             return []
         ends = await consumer.end_offsets(partitions)
