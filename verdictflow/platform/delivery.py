@@ -143,7 +143,16 @@ async def consume(consumer: AIOKafkaConsumer, handle: Handler, dead_letter: Dead
             if highwater is not None:
                 consumer_lag(tp.topic, tp.partition, highwater - (records[-1].offset + 1))
         if not batch:  # caught up, or nothing fetched yet: what the fetches last said
-            for tp in consumer.assignment():
-                highwater = consumer.highwater(tp)
-                if highwater is not None:
-                    consumer_lag(tp.topic, tp.partition, highwater - await consumer.position(tp))
+            await _idle_lag(consumer)
+
+
+async def _idle_lag(consumer: AIOKafkaConsumer) -> None:
+    for tp in consumer.assignment():
+        highwater = consumer.highwater(tp)
+        if highwater is None:
+            continue
+        try:
+            position = await consumer.position(tp)
+        except KafkaError:
+            continue  # revoked by a rebalance meanwhile: a metric never stops the consumer
+        consumer_lag(tp.topic, tp.partition, highwater - position)
