@@ -6,10 +6,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import uuid
+from collections.abc import Iterator
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
+import structlog
 from temporalio.worker import Worker
 from typer.testing import CliRunner
 
@@ -17,12 +21,32 @@ from tests.integration.events import CPR, NAME, registered
 from tests.integration.platform import eventually, headers_of, produce, read_topic, running_platform
 from tests.workflows.ops_probe import OpsFailing, ops_always_fails
 from verdictflow.cli.main import app as cli
+from verdictflow.domain.identity import case_id_for
 from verdictflow.domain.topics import POLICE_VERDICTS, dlq
 from verdictflow.platform.dlq import list_dead_letters
+from verdictflow.platform.log import configure
 from verdictflow.platform.ops import failing_activities
 from verdictflow.platform.readmodel import Task
 
 pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(autouse=True)
+def log_file(tmp_path: Path) -> Iterator[Path]:
+    """The services' lines to a file, as in production: none among the command's output
+    (structlog unconfigured prints to the stdout the CLI runner captures)."""
+    path = tmp_path / "ops.json.log"
+    root = logging.getLogger()
+    saved = (root.handlers[:], root.level)
+    configure("ops-test", "INFO", path)
+    yield path
+    for handler in root.handlers[:]:
+        root.removeHandler(handler)
+        handler.close()
+    for handler in saved[0]:
+        root.addHandler(handler)
+    root.setLevel(saved[1])
+    structlog.reset_defaults()
 
 
 async def run(*args: str) -> str:
@@ -110,3 +134,27 @@ async def test_failing_activities_show_type_and_attempt_never_the_message(stack)
                                                                 "ops_always_fails")
     assert activity.failure_type == "RuntimeError"
     assert CPR not in str(activity) and NAME not in str(activity)
+
+
+async def test_a_case_logs_its_stages_with_the_events_trace_id(stack, log_file) -> None:  # noqa: ANN001
+    verdict_id = f"KBV-TRACE-{uuid.uuid4().hex[:8]}"
+    event_id = f"evt-ops-{uuid.uuid4().hex[:8]}"  # no ten-digit run: kept as it is
+    async with running_platform(stack, orgs=["bbs"]) as platform:
+        case_id = case_id_for(verdict_id, platform.keys.pseudonym_key())
+        event = registered(verdict_id, event_id=event_id)
+        await produce(stack, POLICE_VERDICTS, (verdict_id.encode(), json.dumps(event).encode()))
+
+        async def stage_lines() -> list:
+            lines = [json.loads(line) for line in log_file.read_text().splitlines()]
+            return [line for line in lines if line["event"] == "stage_changed"
+                    and line.get("case_id") == case_id and line["seq"] >= 2] or []
+
+        stages = await eventually(stage_lines, what="the case's stage lines")
+    text = log_file.read_text()
+    assert CPR not in text and NAME not in text
+    for line in stages:
+        assert (line["trace_id"], line["workflow_id"]) == (event_id, case_id)
+        assert line["activity"] == "record_stage" and line["service"] == "ops-test"
+    started = [json.loads(line) for line in text.splitlines() if '"case_started"' in line]
+    assert started and started[0]["trace_id"] == event_id
+    assert started[0]["person_ref"].startswith("p-")  # the key name intact, searchable
