@@ -15,6 +15,8 @@ from activities.deps import Deps
 from verdictflow.domain.cloudevents import cloud_event
 from verdictflow.domain.reminders import Notice
 from verdictflow.domain.topics import CASE_EVENTS, CASE_STAGE_CHANGED, TASK_ESCALATED
+from verdictflow.platform import metrics
+from verdictflow.platform.log import get_logger
 from verdictflow.platform.readmodel import CaseRecord, CaseStageRecord, Task, utcnow
 from workflows.case.messages import (
     CaseTerms,
@@ -24,6 +26,8 @@ from workflows.case.messages import (
     TaskEscalation,
     TaskOpening,
 )
+
+log = get_logger("casebook")
 
 CASE_DEADLINE: dict[str, str] = {
     Notice.REMINDER: "dk.tryghed.case.decision-reminder.v1",
@@ -75,7 +79,11 @@ class CaseBookActivities:
 
     @activity.defn(name="record_stage")
     async def record_stage(self, change: StageChange) -> None:
-        await asyncio.to_thread(self._upsert_case, change)
+        if await asyncio.to_thread(self._upsert_case, change):
+            # Once per stage change (a retry finds its history row): the operator's line.
+            log.info("stage_changed", case_id=change.case_id, stage=change.stage,
+                     seq=change.seq)
+            metrics.stage_entered(change.stage)
         data = {
             "case_id": change.case_id,
             "seq": change.seq,
@@ -98,18 +106,20 @@ class CaseBookActivities:
         )
         await self.deps.publisher.publish(CASE_EVENTS, change.case_id, event)
 
-    def _upsert_case(self, change: StageChange) -> None:
+    def _upsert_case(self, change: StageChange) -> bool:
+        """Writes the change; True if its history row is new (not a retry)."""
         with self.db.session() as s:
             # The history first, in the same transaction: a repeated change finds its row
             # (the key is (case_id, seq)) and a change older than the case row still lands.
-            if s.get(CaseStageRecord, (change.case_id, change.seq)) is None:
+            new = s.get(CaseStageRecord, (change.case_id, change.seq)) is None
+            if new:
                 s.add(stage_record(change))
             row = s.get(CaseRecord, change.case_id)
             if row is None:
                 row = CaseRecord(case_id=change.case_id, stage=change.stage)
             elif row.stage_seq >= change.seq:
                 s.commit()
-                return  # an older or repeated change
+                return new  # an older or repeated change
             for name in ("stage", "police_district", "partnership_id", "area_id",
                          "housing_org_id", "person_ref", "eligibility", "policy_version",
                          "outcome"):
@@ -120,6 +130,7 @@ class CaseBookActivities:
             row.updated_at = utcnow()
             s.add(row)
             s.commit()
+            return new
 
     @activity.defn(name="open_task")
     async def open_task(self, t: TaskOpening) -> None:
@@ -147,6 +158,7 @@ class CaseBookActivities:
                 task.decided_at = utcnow()
                 s.add(task)
                 s.commit()
+                metrics.task_closed(task.kind, task.status, task.created_at, task.decided_at)
 
         await asyncio.to_thread(write)
 

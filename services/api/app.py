@@ -18,7 +18,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 
-from services.api import disclosure_requests, tasks
+from services.api import disclosure_requests, operating, tasks
 from services.api.auth import check_oidc_settings
 from services.api.blocks import router as blocks_router
 from services.api.reentry_routes import router as reentry_router
@@ -114,6 +114,7 @@ def create_app(settings: Settings | None = None,
         app.include_router(dev_router)
     app.add_exception_handler(tasks.TaskError, _task_error)
     app.add_exception_handler(RequestValidationError, _invalid_request)
+    operating.install(app, read_model, settings)
     return app
 
 

@@ -108,7 +108,7 @@ class TemporalLink:
         async with self._lock:
             if self.client is None:
                 try:
-                    self.client = await connect(self.settings, self.keys)
+                    self.client = await connect(self.settings, self.keys, "api")
                 except Exception as exc:  # noqa: BLE001 - any failure means "not now"
                     log.warning("temporal.connect_failed", error=type(exc).__name__)
                     raise CaseServiceUnavailable(

@@ -217,6 +217,18 @@ class AuditEntry(ReadModel, table=True):
     entry_hash: str = Field(max_length=64, unique=True)
 
 
+class DeadLetterReplay(ReadModel, table=True):
+    """A dead letter whose original was published again (``platform.dlq``): keyed on where
+    the letter stands, so ``verdictflow ops dlq replay`` re-drives each letter once."""
+
+    __tablename__ = "dead_letter_replays"
+    topic: str = Field(primary_key=True)  # the source topic; the letter is on <topic>.dlq
+    partition: int = Field(primary_key=True)
+    offset: int = Field(primary_key=True)
+    replayed_at: datetime = Field(default_factory=utcnow)
+    actor: str
+
+
 def read_model_database(settings: Settings) -> Database:
     """The read model of ``settings.database_url``: build it once per process."""
     return Database(settings.database_url, READ_MODEL)
