@@ -11,7 +11,7 @@ from typing import Any
 
 BAR_HEIGHT = 22
 GAP = 8
-LABEL_WIDTH = 230
+LABEL_WIDTH = 300
 BAR_SPACE = 300
 VALUE_WIDTH = 50
 
@@ -70,4 +70,5 @@ def area_chart(area: dict[str, Any], period: str, chart_id: str) -> BarChart:
         Bar("Afvisninger efter § 28", _count(f, "refusals_28")),
         Bar("Underretninger til kommunen", _count(f, "municipality_notifications")),
     ]
-    return BarChart(chart_id, area["name"], bars)
+    name = str(area["name"])
+    return BarChart(chart_id, name[:1].upper() + name[1:], bars)

@@ -65,6 +65,13 @@ KINDS = {
     "request": "Boligorganisations anmodning",
 }
 
+ELIGIBILITY = {
+    "eligible": "Omfattet: kan videregives, og nr. 10 gælder",
+    "disclose_other_ground": "Kan videregives; udlejers vej er husordenen (anden grund)",
+    "manual_review": "Til manuel vurdering",
+    "not_eligible": "Ikke omfattet",
+}
+
 TASK_STATES = {"open": "Åben", "done": "Afsluttet", "withdrawn": "Trukket tilbage"}
 
 RULE_RESULT = {True: "Opfyldt", False: "Ikke opfyldt", None: "Uafklaret"}

@@ -8,7 +8,6 @@ the field, never a second copy of the rule.
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
@@ -19,12 +18,12 @@ from services.api import tasks
 from services.api.auth import TASK_KINDS, Principal
 from services.api.claims import TaskHeldByAnother, claim_task, release_task
 from services.api.cpr_reveal import reveal_cpr
-from services.api.pages import casefile, danish
+from services.api.pages import casefile, consequences, danish
 from services.api.pages.reference import area_name, partnerships_of
 from services.api.pages.render import error_page, page
 from services.api.pages.session import CsrfChecked, User, require_role
 from services.api.schemas import AssigneeBody, DecisionBody
-from verdictflow.domain.case import TASK_OUTCOMES, add_years
+from verdictflow.domain.case import TASK_OUTCOMES
 from verdictflow.platform.figures import today
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
@@ -104,8 +103,9 @@ def task_page(request: Request, user: Principal, task_id: str, *, cpr: str | Non
         "blocks": casefile.blocks(db, detail.case_id),
         "area": area_name(ps, area_id), "outcomes": outcomes,
         "form": form or {}, "errors": errors or {}, "notice": notice,
-        "today": now, "example_block_end": add_years(now, 2),
-        "example_notice_end": now + timedelta(days=91),
+        "today": now, "example_block_end": consequences.block_end(now),
+        "example_notice_end": consequences.opsigelse_end(now),
+        "example_objection_end": consequences.objection_deadline(now),
         "overdue": detail.status == "open" and detail.due_on is not None and detail.due_on < now,
         "title": f"Opgave {detail.task_id}",
     }, user=user, status=status)
