@@ -68,7 +68,8 @@ def login_page(request: Request, fejl: str | None = None) -> Response:
                if dev_login_allowed(ctx) else [])
     return page(request, "login.html", {
         "choices": choices, "oidc": oidc.oidc_enabled(ctx.settings),
-        "error": fejl if fejl in LOGIN_ERRORS else None, "errors": LOGIN_ERRORS})
+        "error": LOGIN_ERRORS.get(fejl or ""),
+        "choice_error": LOGIN_ERRORS["valg"] if fejl == "valg" else None})
 
 
 LOGIN_ERRORS = {
