@@ -205,6 +205,8 @@ def test_municipality_follow_up(page: Any, site: Site) -> None:
     assert "Opfølgning (barnets lov §§ 38-39)" in page.locator("tbody").inner_text()
     check_page(page, "10-kommunens-opfoelgning")
     assert page.goto("/ui/opgaver").status == 403
+    assert page.get_by_role("heading", level=1).inner_text() == "Ingen adgang"
+    check_page(page, "15-ingen-adgang")
 
 
 def test_reentry_check(page: Any, site: Site) -> None:

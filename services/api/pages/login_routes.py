@@ -15,6 +15,7 @@ from services.api.pages.reference import partnerships_of
 from services.api.pages.render import error_page, home_of, page
 from services.api.pages.session import (
     CsrfChecked,
+    LoginRequired,
     end_session,
     page_principal,
     secure,
@@ -56,7 +57,7 @@ def sign_in_choices(ps: Partnerships) -> list[tuple[str, list[tuple[str, str, st
 def ui_home(request: Request) -> Response:
     try:
         user = page_principal(request)
-    except Exception:  # noqa: BLE001 - any session problem means: sign in
+    except LoginRequired:
         return RedirectResponse("/ui/login", status_code=303)
     return RedirectResponse(home_of(user), status_code=303)
 

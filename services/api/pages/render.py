@@ -10,7 +10,7 @@ from fastapi import Request, Response
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from services.api.auth import Principal
+from services.api.auth import TASK_KINDS, Principal
 from services.api.pages import danish
 from services.api.pages.session import csrf_token, remember_csrf
 
@@ -35,13 +35,22 @@ MENUS: dict[str, list[tuple[str, str]]] = {
 }
 
 
+def menu_of(user: Principal) -> list[tuple[str, str]]:
+    menu = MENUS.get(user.role, [])
+    # A role given task kinds later (the municipality's follow-up tasks) gets the inbox.
+    if user.role in TASK_KINDS and all(path != "/ui/opgaver" for _, path in menu):
+        menu = [("Indbakke", "/ui/opgaver"), *menu]
+    return menu
+
+
 def home_of(user: Principal) -> str:
-    return MENUS.get(user.role, [("", "/ui/login")])[0][1]
+    menu = menu_of(user)
+    return menu[0][1] if menu else "/ui/login"
 
 
 def page(request: Request, template: str, context: dict[str, Any], *,
          user: Principal | None = None, status: int = 200) -> HTMLResponse:
-    menu = MENUS.get(user.role, []) if user else []
+    menu = menu_of(user) if user else []
     here = request.url.path
     response = TEMPLATES.TemplateResponse(request, template, {
         "user": user, "csrf": csrf_token(request), "here": here,

@@ -95,7 +95,9 @@ def task_page(request: Request, user: Principal, task_id: str, *, cpr: str | Non
     stages = casefile.stages(db, detail.case_id)
     if area_id is None and stages:
         area_id = next((s.area_id for s in reversed(stages) if s.area_id), None)
-    outcomes = [o for o in OUTCOME_ORDER if o in TASK_OUTCOMES.get(detail.kind, set())]
+    allowed = TASK_OUTCOMES.get(detail.kind, set())
+    # Known outcomes in their reading order; one added later (another branch) still shows.
+    outcomes = [o for o in OUTCOME_ORDER if o in allowed] + sorted(allowed - set(OUTCOME_ORDER))
     now = today()
     return page(request, "task.html", {
         "t": detail, "d": d, "cpr": cpr, "stages": stages,
