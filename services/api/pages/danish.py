@@ -57,12 +57,23 @@ OUTCOMES = {
     "no_disclosure": "Videregiv ikke",
     "keep_open": "Hold anmodningen åben",
     "refuse": "Afvis anmodningen",
+    # Added on the follow-up branch: the police confirm an appeal's outcome, the
+    # municipality records its measure (barnets lov §§ 38-39).
+    "still_pending": "Anken verserer stadig",
+    "final": "Dommen er endelig",
+    "overturned": "Dommen er omstødt",
+    "foraeldrepaalaeg": "Forældrepålæg (barnets lov § 38)",
+    "boerne_og_ungepaalaeg": "Børne- og ungepålæg (barnets lov § 39)",
+    "other_support": "Anden støtte",
+    "no_measure": "Ingen foranstaltning",
 }
 
 KINDS = {
     "decision": "Afgørelse om lejemålet",
     "review": "Politiets vurdering af en dom",
     "request": "Boligorganisations anmodning",
+    "confirm_finality": "Bekræft ankens udfald",
+    "municipality_followup": "Kommunens opfølgning (barnets lov §§ 38-39)",
 }
 
 ELIGIBILITY = {
