@@ -11,7 +11,7 @@ STAMP   := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1
 
 export VF_STATE_DIR ?= $(CURDIR)/.state
 
-.PHONY: install jars up down status demo services lint typecheck test unit chaos clean
+.PHONY: install jars chromium up down status demo services lint typecheck test unit chaos clean
 
 install: $(STAMP)
 
@@ -24,6 +24,16 @@ $(STAMP): pyproject.toml
 
 jars: install
 	$(VF) stack jars
+
+# The browser tests (tests/browser) drive Debian's Chromium; Playwright's own browser builds
+# are never downloaded. Installed here when missing and we are root (CI, a fresh machine);
+# otherwise the tests skip and say why.
+chromium:
+	@if command -v chromium >/dev/null 2>&1 || [ -n "$$VF_CHROMIUM" ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) \
+	    || echo "warning: Chromium could not be installed; the browser tests will skip"; \
+	else echo "note: no Chromium (apt-get install chromium); the browser tests will skip"; fi
 
 up: install
 	$(VF) stack up
@@ -50,7 +60,7 @@ lint: install
 typecheck: install
 	$(VENV)/bin/mypy
 
-test: jars lint
+test: jars chromium lint
 	$(PY) -m pytest -ra
 
 chaos: jars

@@ -21,6 +21,7 @@ from fastapi.responses import JSONResponse, Response
 from services.api import disclosure_requests, operating, tasks
 from services.api.auth import check_oidc_settings
 from services.api.blocks import router as blocks_router
+from services.api.pages import install_pages
 from services.api.reentry_routes import router as reentry_router
 from services.api.reports import router as reports_router
 from services.api.request_routes import router as requests_router
@@ -112,6 +113,7 @@ def create_app(settings: Settings | None = None,
     app.include_router(reports_router)
     if settings.environment != "production":
         app.include_router(dev_router)
+    install_pages(app)  # the caseworker pages under /ui
     app.add_exception_handler(tasks.TaskError, _task_error)
     app.add_exception_handler(RequestValidationError, _invalid_request)
     operating.install(app, read_model, settings)

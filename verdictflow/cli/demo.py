@@ -162,6 +162,7 @@ def _summary(samples: list[Any], key: bytes, case_ids: list[str], stages: dict[s
     ui = f"{settings.temporal_ui_url}/namespaces/{settings.temporal_namespace}/workflows"
     print(f"\nTemporal UI  {ui}")
     print(f"Task API     {settings.api_url}/docs")
+    print(f"Pages        {settings.api_url}/ui/ (development sign-in)")
     print("Token        verdictflow dev token --org bbs")
     unfinished = [c for c in case_ids if stages.get(c) not in FINAL]
     if unfinished:

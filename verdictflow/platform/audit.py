@@ -41,6 +41,8 @@ if TYPE_CHECKING:
 # -- the actions that are audited (callers use these names, auditors filter on them) ----
 DISCLOSURE_READ = "disclosure.read"
 DISCLOSURE_READ_FAILED = "disclosure.read_failed"
+# The caseworker pages show the CPR number masked; the full number only on an explicit click.
+CPR_REVEALED = "disclosure.cpr_revealed"
 DECISION_MADE = "decision.made"
 BLOCK_LOOKUP = "block.lookup"
 CODEC_DECODE = "codec.decode"
@@ -62,6 +64,7 @@ REENTRY_CHECK = "reentry.check"
 REENTRY_TENANT_OPENED = "reentry.tenant_opened"
 REENTRY_REFUSAL = "reentry.refusal"
 ACTIONS = frozenset({
+    CPR_REVEALED,
     REENTRY_CHECK,
     REENTRY_TENANT_OPENED,
     REENTRY_REFUSAL,

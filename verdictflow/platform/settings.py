@@ -50,6 +50,13 @@ class Settings(BaseSettings):
     oidc_issuer: str = "verdictflow-dev"
     oidc_audience: str = "verdictflow-api"
     oidc_jwks_url: str = ""
+    # The caseworker pages' sign-in (authorization code with PKCE) at the same issuer, whose
+    # discovery document is ``{oidc_issuer}/.well-known/openid-configuration``. Empty client
+    # id: no OIDC sign-in is offered (outside production, the development sign-in is).
+    oidc_client_id: str = ""
+    oidc_client_secret: str = ""
+    oidc_redirect_url: str = ""  # e.g. https://tasks.example.dk/ui/login/callback
+    oidc_scopes: str = "openid"
 
     # Codec server: decrypts Temporal payloads for operators in the Web UI and the CLI.
     codec_server_port: int = 8081
