@@ -56,6 +56,9 @@ class CaseBookActivities:
             termination_days_before=p.termination_window.days_before,
             termination_days_after=p.termination_window.days_after,
             review_other_ground=p.review_other_ground,
+            opsigelse_notice_months=p.termination_periods.notice_months,
+            objection_window_weeks=p.termination_periods.objection_weeks,
+            landlord_sue_weeks=p.termination_periods.sue_weeks,
         )
 
     @activity.defn(name="record_stage")

@@ -19,6 +19,7 @@ from verdictflow.domain.eligibility_policy_v2 import PolicyV2, load_policy_v2
 from verdictflow.domain.partnerships import Partnerships
 from verdictflow.domain.policy import Eligibility, EligibilityDecision, assess
 from verdictflow.domain.policy_v2 import AssessmentV2, OutcomeV2, assess_v2
+from verdictflow.domain.termination import TerminationPeriods
 from verdictflow.domain.verdict import Verdict
 
 AnyPolicy = EligibilityPolicy | PolicyV2
@@ -49,6 +50,7 @@ class PolicyTerms:
     reentry_block_years: int
     termination_window: TerminationWindow
     review_other_ground: bool
+    termination_periods: TerminationPeriods = TerminationPeriods()
 
 
 @dataclass(frozen=True)
@@ -89,6 +91,7 @@ class Policies:
             reentry_block_years=p.reentry_block_years,
             termination_window=p.termination_window,
             review_other_ground=p.review_other_ground if isinstance(p, PolicyV2) else True,
+            termination_periods=p.termination_periods,
         )
 
 

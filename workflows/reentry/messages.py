@@ -21,8 +21,13 @@ class BlockInput:
     partnership_id: str | None
     housing_org_id: str
     person_ref: str
-    placed_on: str  # the termination date: the two years run from it (udlejningsbek. § 28)
+    # The day the termination takes effect (ophævelse: its date; opsigelse: the notice's
+    # end): the two years run from it (udlejningsbek. § 28).
+    placed_on: str
     expires_on: str
+    # The termination's legal ground, e.g. "almenlejeloven § 90, stk. 1, nr. 10" (§ 63 e
+    # names the grounds that may be shared); None for blocks placed before routes.
+    ground: str | None = None
 
 
 @dataclass
