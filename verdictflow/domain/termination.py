@@ -51,8 +51,8 @@ class TerminationPeriods:
 # The section decides the route: § 90 grounds are ophævelse, § 85 grounds opsigelse.
 ROUTE_OF_SECTION = {90: TerminationRoute.OPHAEVELSE, 85: TerminationRoute.OPSIGELSE}
 _GROUND = re.compile(
-    r"^\s*(?:almenlejeloven\s*)?§\s*(?P<section>\d{1,3})\s*,\s*stk\.\s*(?P<stk>\d{1,2})"
-    r"\s*,\s*nr\.\s*(?P<nr>\d{1,2})\s*\.?\s*$", re.IGNORECASE)
+    r"^\s*(?:almenlejeloven\s*)?§\s*(?P<section>\d{1,3})\s*,?\s*stk\.?\s*(?P<stk>\d{1,2})"
+    r"\s*,?\s*nr\.?\s*(?P<nr>\d{1,2})\s*\.?\s*$", re.IGNORECASE)
 GROUND_EXAMPLES = ("almenlejeloven § 90, stk. 1, nr. 10", "§ 90, stk. 1, nr. 7",
                    "§ 85, stk. 1, nr. 4")
 
