@@ -55,7 +55,16 @@ DLQ_REPLAY = "dlq.replay"
 REQUEST_MADE = "request.made"  # a housing organisation asked about a resident
 REQUEST_READ = "request.read"
 POLICY_EXPLAIN = "policy.explain"  # an assessment shown (it tells what the verdict was)
+# The termination route, recorded by the housing organisation (almenlejeloven § 89).
+TERMINATION_OBJECTION = "termination.objection"
+TERMINATION_SUIT = "termination.suit"
+TERMINATION_COURT_OUTCOME = "termination.court_outcome"
+TERMINATION_READ = "termination.read"
 ACTIONS = frozenset({
+    TERMINATION_OBJECTION,
+    TERMINATION_SUIT,
+    TERMINATION_COURT_OUTCOME,
+    TERMINATION_READ,
     DLQ_REPLAY,
     REQUEST_MADE,
     REQUEST_READ,
