@@ -3,12 +3,15 @@
 Run it when a workflow change is *meant* to be compatible and a new version deserves a
 fixture: ``python -m tests.workflows.record_histories v4`` writes ``*-v4.json`` beside the
 older ones, which stay: every version that may still be running must keep replaying.
+``--only SCENARIO`` (repeatable, e.g. ``--only opsigelse-objection-not-sued``) records only
+those scenarios, so a change can add its own without touching anybody else's files.
 Never re-record to make a replay failure go away: that failure is the point (cases live
 for years). Each scenario takes the case down one branch of the process.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import dataclasses
 import sys
@@ -29,7 +32,14 @@ from verdictflow.domain.requests import OpenRequest, request_workflow_id
 from verdictflow.domain.topics import VERDICT_FINALIZED, VERDICT_OVERTURNED
 from verdictflow.domain.verdict import Sentence
 from verdictflow.platform.codec import EncryptionCodec
-from workflows.case.messages import DecisionRequest, ReceiptSignal, VerdictSignal
+from workflows.case.messages import (
+    CourtOutcomeRecord,
+    DecisionRequest,
+    ObjectionRecord,
+    ReceiptSignal,
+    SuitRecord,
+    VerdictSignal,
+)
 from workflows.case.workflow import VerdictCaseWorkflow
 from workflows.request.messages import RequestInput
 from workflows.request.workflow import DisclosureRequestWorkflow
@@ -130,6 +140,49 @@ async def not_eligible(env: WorkflowEnvironment, handle: WorkflowHandle) -> dict
     return {"case_not_eligible": handle.id}
 
 
+async def decided_to_terminate(env: WorkflowEnvironment, handle: WorkflowHandle,
+                               **route: str) -> str:
+    """Disclosed, receipted, and terminated today by the route given; today's date."""
+    await wait_for_stage(handle, "disclosed")
+    await handle.signal(VerdictCaseWorkflow.receipt_received, receipt(handle.id))
+    await wait_for_stage(handle, "awaiting_decision")
+    today = (await env.get_current_time()).date().isoformat()
+    await handle.execute_update(VerdictCaseWorkflow.decide,
+                                terminate(handle.id, termination_date=today, **route))
+    return today
+
+
+async def opsigelse_objection_not_sued(env: WorkflowEnvironment,
+                                       handle: WorkflowHandle) -> dict[str, str]:
+    """From v5: an opsigelse (§ 85), the tenant objects, the landlord does not sue within
+    six weeks of the tenant's deadline: the block lifts (udlejningsbek. § 28)."""
+    today = await decided_to_terminate(env, handle, route="opsigelse",
+                                       ground="almenlejeloven § 85, stk. 1, nr. 4")
+    await wait_for_stage(handle, "termination_noticed")
+    await handle.execute_update(VerdictCaseWorkflow.record_objection,
+                                ObjectionRecord("bbs", "replay-1", today))
+    await handle.result()
+    return {"case_opsigelse_objection_not_sued": handle.id,
+            "reentry_block_lifted_not_sued": f"reentry-{handle.id}"}
+
+
+async def ophaevelse_court_unjustified(env: WorkflowEnvironment,
+                                       handle: WorkflowHandle) -> dict[str, str]:
+    """From v5: an ophævelse (§ 90, stk. 1, nr. 10), the organisation goes to fogedretten,
+    the court finds it unjustified: the block lifts."""
+    today = await decided_to_terminate(env, handle, route="ophaevelse",
+                                       ground="almenlejeloven § 90, stk. 1, nr. 10")
+    await wait_for_stage(handle, "reentry_blocked")
+    await handle.execute_update(VerdictCaseWorkflow.record_suit,
+                                SuitRecord("bbs", "replay-1", today))
+    await wait_for_stage(handle, "in_court")
+    await handle.execute_update(VerdictCaseWorkflow.record_court_outcome,
+                                CourtOutcomeRecord("bbs", "replay-1", "unjustified", today))
+    await handle.result()
+    return {"case_ophaevelse_court_unjustified": handle.id,
+            "reentry_block_lifted_unjustified": f"reentry-{handle.id}"}
+
+
 REQUEST_ID = "req-replay"
 
 
@@ -173,10 +226,12 @@ SCENARIOS: list[tuple[Scenario, str, bool, Sentence | None, Before | None]] = [
     (block_lifted_on_overturn, "eligible", True, None, None),
     (not_eligible, "not_eligible", True, None, None),
     (answers_a_request, "manual_review", True, None, request_kept_open),
+    (opsigelse_objection_not_sued, "eligible", True, None, None),
+    (ophaevelse_court_unjustified, "eligible", True, None, None),
 ]
 
 
-async def record(version: str) -> None:
+async def record(version: str, only: set[str] | None = None) -> None:
     server = Path(sys.executable).parent / "temporal-test-server"
     env = await WorkflowEnvironment.start_time_skipping(
         data_converter=replay_converter(),
@@ -187,6 +242,8 @@ async def record(version: str) -> None:
     async with env:
         for scenario, eligibility, final, sentence, before in SCENARIOS:
             name = scenario.__name__.replace("_", "-")
+            if only is not None and name not in only:
+                continue
             fake = FakeActivities(eligibility=decision(eligibility))
             async with Worker(env.client, task_queue=name, workflows=WORKFLOWS,
                               activities=fake.all()):
@@ -205,6 +262,10 @@ async def record(version: str) -> None:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 2:
-        sys.exit("usage: python -m tests.workflows.record_histories VERSION (e.g. v3)")
-    asyncio.run(record(sys.argv[1]))
+    parser = argparse.ArgumentParser(prog="python -m tests.workflows.record_histories")
+    parser.add_argument("version", help="the suffix of the files written, e.g. v5")
+    parser.add_argument("--only", action="append", metavar="SCENARIO",
+                        choices=[s[0].__name__.replace("_", "-") for s in SCENARIOS],
+                        help="record only this scenario (repeatable)")
+    args = parser.parse_args()
+    asyncio.run(record(args.version, set(args.only) if args.only else None))
