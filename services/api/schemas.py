@@ -18,11 +18,15 @@ class TaskSummary(BaseModel):
 
     task_id: str
     case_id: str
-    kind: str = Field(description='"decision" (housing organisation), "review" (police '
-                      'district, a verdict) or "request" (police district, a housing '
-                      "organisation's request; case_id is then the request's workflow id)")
+    kind: str = Field(description='"decision" (housing organisation), "sue" (housing '
+                      "organisation: sue in boligretten by due_on after the tenant's "
+                      'objection; answered by POST /cases/{case_id}/termination/suit), '
+                      '"review" (police district, a verdict) or "request" (police district, a '
+                      "housing organisation's request; case_id is then the request's workflow "
+                      "id)")
     org_id: str
-    status: str = Field(description="open | done | withdrawn")
+    status: str = Field(description="open | done | withdrawn | expired (a sue task whose "
+                        "deadline passed)")
     due_on: date | None
     created_at: datetime
     assignee: str | None = Field(default=None,

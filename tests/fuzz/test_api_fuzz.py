@@ -86,6 +86,9 @@ OPERATIONS = {
     "POST /reentry-blocks/check", "GET /.well-known/jwks.json",
     "POST /disclosure-requests", "GET /disclosure-requests",
     "GET /disclosure-requests/{request_id}",
+    "GET /cases/{case_id}/termination", "POST /cases/{case_id}/termination/objection",
+    "POST /cases/{case_id}/termination/suit",
+    "POST /cases/{case_id}/termination/court-outcome",
 }
 
 
