@@ -20,12 +20,14 @@ from tests.workflows.test_case_workflow import (
 )
 from verdictflow.domain.case import ROUTE_REQUIRED
 from verdictflow.domain.termination import notice_end
+from verdictflow.domain.topics import VERDICT_OVERTURNED
 from workflows.case.messages import (
     INVALID_DECISION,
     NOT_THE_CASE_ORG,
     CourtOutcomeRecord,
     ObjectionRecord,
     SuitRecord,
+    VerdictSignal,
 )
 from workflows.case.workflow import VerdictCaseWorkflow
 from workflows.reentry.workflow import ReentryBlockWorkflow
@@ -168,3 +170,47 @@ async def test_route_records_are_refused_before_history(
         assert len(updates) == 1  # only the decision reached history
         await handle.terminate("test over")
         await time_env.client.get_workflow_handle("reentry-case-refusals").terminate("over")
+
+
+async def test_a_suit_upheld_leaves_the_block_standing(
+        time_env: WorkflowEnvironment, task_queue: str) -> None:
+    fake = FakeActivities()
+    async with case_worker(time_env, task_queue, fake):
+        handle, notice = await give_notice(time_env, task_queue, "case-upheld")
+        await handle.execute_update(VerdictCaseWorkflow.record_objection,
+                                    ObjectionRecord("bbs", "cw-1", notice.isoformat()))
+        await wait_for_stage(handle, "objected")
+        await handle.execute_update(VerdictCaseWorkflow.record_suit,
+                                    SuitRecord("bbs", "cw-2", notice.isoformat()))
+        await wait_for_stage(handle, "in_court")
+        await handle.execute_update(VerdictCaseWorkflow.record_court_outcome,
+                                    CourtOutcomeRecord("bbs", "cw-1", "upheld",
+                                                       notice.isoformat()))
+        await wait_for_stage(handle, "reentry_blocked")
+        status = await handle.query(VerdictCaseWorkflow.termination)
+        assert status is not None and (status.ended, status.awaiting) == ("upheld", None)
+        blocked = time_env.client.get_workflow_handle("reentry-case-upheld")
+        assert await blocked.query(ReentryBlockWorkflow.active) is True
+        assert fake.lifts == []
+        sue = [c for c in fake.closed_tasks if c.task_id == "case-upheld-sue"]
+        assert [(c.status, c.outcome, c.decided_by) for c in sue] == [("done", "sued", "cw-2")]
+        await handle.terminate("test over")
+        await blocked.terminate("test over")
+
+
+async def test_an_overturn_during_the_route_lifts_and_retracts(
+        time_env: WorkflowEnvironment, task_queue: str) -> None:
+    fake = FakeActivities()
+    async with case_worker(time_env, task_queue, fake):
+        handle, notice = await give_notice(time_env, task_queue, "case-route-o")
+        await handle.execute_update(VerdictCaseWorkflow.record_objection,
+                                    ObjectionRecord("bbs", "cw-1", notice.isoformat()))
+        await wait_for_stage(handle, "objected")
+        await handle.signal(VerdictCaseWorkflow.verdict_changed, VerdictSignal(
+            event_id="evt-o", type=VERDICT_OVERTURNED, decided_on="2027-03-01"))
+        result = await handle.result()
+
+    assert result.final_stage == "retracted"
+    assert [lift.reason for lift in fake.lifts] == ["overturned"]
+    assert [(c.task_id, c.status) for c in fake.closed_tasks][-1] == ("case-route-o-sue",
+                                                                     "withdrawn")
