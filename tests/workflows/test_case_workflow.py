@@ -213,6 +213,9 @@ async def test_termination_dates_outside_the_window_are_refused_as_invalid(
         [block] = fake.blocks
         assert block.placed_on == today.isoformat()
         await handle.terminate("test over")
+        # The block outlives its case (ABANDON): left running without a worker, it held the
+        # shared test server's time skipping for every later test.
+        await time_env.client.get_workflow_handle(f"reentry-{case_id}").terminate("test over")
 
 
 async def test_reminders_then_escalation_when_nobody_decides(
