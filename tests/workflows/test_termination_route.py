@@ -1,16 +1,24 @@
 """The termination route on the time-skipping server: opsigelse and ophævelse, the tenant's
 objection, the landlord's suit, the court, and the re-entry block kept true to them
-(almenlejeloven §§ 85-90, udlejningsbekendtgørelsen § 28)."""
+(almenlejeloven §§ 85-90, udlejningsbekendtgørelsen § 28).
+
+These tests skip months. On the session's shared ``time_env`` they stalled, now and then,
+behind other tests' workflows left without a worker (a time-skipping server does not skip
+while a task it handed out is outstanding), so the module runs ``time_env``'s twin of its
+own: same codec, same search attributes, nobody else's leftovers.
+"""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 
 import pytest
+import pytest_asyncio
 from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 
+from tests.conftest import BIN
 from tests.workflows.fakes import FakeActivities
 from tests.workflows.test_case_workflow import (
     awaiting_decision,
@@ -19,6 +27,8 @@ from tests.workflows.test_case_workflow import (
     wait_for_stage,
 )
 from verdictflow.domain.case import ROUTE_REQUIRED
+from verdictflow.platform.keys import FileKeyStore
+from verdictflow.platform.temporal import data_converter
 from verdictflow.domain.termination import notice_end
 from verdictflow.domain.topics import VERDICT_OVERTURNED
 from workflows.case.messages import (
@@ -33,6 +43,19 @@ from workflows.case.workflow import VerdictCaseWorkflow
 from workflows.reentry.workflow import ReentryBlockWorkflow
 
 OPSIGELSE = {"route": "opsigelse", "ground": "almenlejeloven § 85, stk. 1, nr. 4"}
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
+async def time_env(session_keys: FileKeyStore):  # noqa: ANN201 - shadows conftest's on purpose
+    from infra.temporal import register_search_attributes
+
+    server = BIN / "temporal-test-server"
+    env = await WorkflowEnvironment.start_time_skipping(
+        data_converter=data_converter(session_keys),
+        test_server_existing_path=str(server) if server.exists() else None)
+    await register_search_attributes(env.client, "default")
+    yield env
+    await env.shutdown()
 
 
 async def today(env: WorkflowEnvironment) -> date:
