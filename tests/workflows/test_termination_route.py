@@ -27,10 +27,10 @@ from tests.workflows.test_case_workflow import (
     wait_for_stage,
 )
 from verdictflow.domain.case import ROUTE_REQUIRED
-from verdictflow.platform.keys import FileKeyStore
-from verdictflow.platform.temporal import data_converter
 from verdictflow.domain.termination import notice_end
 from verdictflow.domain.topics import VERDICT_OVERTURNED
+from verdictflow.platform.keys import FileKeyStore
+from verdictflow.platform.temporal import data_converter
 from workflows.case.messages import (
     INVALID_DECISION,
     NOT_THE_CASE_ORG,
