@@ -75,6 +75,9 @@ class CaseBookActivities:
             appeal_window_days=p.appeal_window_days,
             finality_confirmation_margin_days=p.finality_confirmation_margin_days,
             escalation_reminder_days=p.escalation_reminder_days,
+            opsigelse_notice_months=p.termination_periods.notice_months,
+            objection_window_weeks=p.termination_periods.objection_weeks,
+            landlord_sue_weeks=p.termination_periods.sue_weeks,
         )
 
     @activity.defn(name="record_stage")

@@ -18,7 +18,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 
-from services.api import disclosure_requests, operating, tasks
+from services.api import disclosure_requests, operating, tasks, termination
 from services.api.auth import check_oidc_settings
 from services.api.blocks import router as blocks_router
 from services.api.pages import install_pages
@@ -26,6 +26,7 @@ from services.api.reentry_routes import router as reentry_router
 from services.api.reports import router as reports_router
 from services.api.request_routes import router as requests_router
 from services.api.routes import dev_router, router
+from services.api.termination_routes import router as termination_router
 from verdictflow.domain.eligibility_policy import TerminationWindow
 from verdictflow.platform.database import Database
 from verdictflow.platform.keys import keystore_for
@@ -45,6 +46,9 @@ STATUS_FOR: dict[type[tasks.TaskError], int] = {
     tasks.CaseServiceUnavailable: 503,
     disclosure_requests.RequestInvalid: 422,
     disclosure_requests.RequestNotFound: 404,
+    termination.CaseNotFound: 404,
+    termination.StepRejected: 409,
+    termination.StepInvalid: 422,
 }
 
 
@@ -111,6 +115,7 @@ def create_app(settings: Settings | None = None,
     app.include_router(reentry_router)
     app.include_router(requests_router)
     app.include_router(reports_router)
+    app.include_router(termination_router)
     if settings.environment != "production":
         app.include_router(dev_router)
     install_pages(app)  # the caseworker pages under /ui

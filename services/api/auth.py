@@ -44,8 +44,10 @@ JWKS_CACHE_SECONDS = 300
 # Operators and auditors see ids, stages and the audit log, never a disclosure (design:
 # criminal-offence data goes to its lawful recipient only).
 TASK_KINDS: dict[Role, frozenset[str]] = {
-    "caseworker": frozenset({"decision"}),
-    "supervisor": frozenset({"decision"}),
+    # "sue": the suit in boligretten after an objection, answered by recording it
+    # (POST /cases/{case_id}/termination/suit), not by a decision.
+    "caseworker": frozenset({"decision", "sue"}),
+    "supervisor": frozenset({"decision", "sue"}),
     "police_reviewer": frozenset({"review", "request", "confirm_finality"}),
     # The municipality's own follow-up (barnets lov §§ 38-39): ids and the basis, never a
     # disclosure; its org claim is the municipality id.
@@ -221,6 +223,9 @@ HousingUser = Annotated[Principal, requires("caseworker", "supervisor",
                                             what="disclosure requests")]
 RequestReader = Annotated[Principal, requires("caseworker", "supervisor", "police_reviewer",
                                               what="disclosure requests")]
+# The housing organisation records its cases' termination route (objection, suit, court).
+CaseOrgUser = Annotated[Principal, requires("caseworker", "supervisor",
+                                            what="termination routes")]
 MunicipalityUser = Annotated[Principal, requires("municipality_caseworker", what="notifications")]
 Auditor = Annotated[Principal, requires("auditor", what="the audit log")]
 Operator = Annotated[Principal, requires("operator", what="the codec server")]

@@ -20,13 +20,16 @@ class TaskSummary(BaseModel):
 
     task_id: str
     case_id: str
-    kind: str = Field(description='"decision" (housing organisation), "review" (police '
-                      'district, a verdict), "request" (police district, a housing '
-                      "organisation's request; case_id is then the request's workflow id), "
-                      '"confirm_finality" (police district, an appeal with no news) or '
+    kind: str = Field(description='"decision" (housing organisation), "sue" (housing '
+                      "organisation: sue in boligretten by due_on after the tenant's "
+                      'objection; answered by POST /cases/{case_id}/termination/suit), '
+                      '"review" (police district, a verdict), "request" (police district, a '
+                      "housing organisation's request; case_id is then the request's workflow "
+                      'id), "confirm_finality" (police district, an appeal with no news) or '
                       '"municipality_followup" (the municipality, barnets lov §§ 38-39)')
     org_id: str
-    status: str = Field(description="open | done | withdrawn")
+    status: str = Field(description="open | done | withdrawn | expired (a sue task whose "
+                        "deadline passed)")
     due_on: date | None
     created_at: datetime
     assignee: str | None = Field(default=None,
@@ -145,7 +148,17 @@ class DecisionBody(BaseModel):
     )
     # The minimum length is the domain's rule (decision_problem), checked with the others.
     justification: str = Field(max_length=5000)
-    termination_date: date | None = Field(default=None, description="only when terminating")
+    termination_date: date | None = Field(
+        default=None, description="only when terminating: for an ophaevelse the day it takes "
+        "effect, for an opsigelse the day the written notice reached the tenant")
+    route: Literal["ophaevelse", "opsigelse"] | None = Field(
+        default=None, description="required to terminate: ophaevelse (almenlejeloven § 90, "
+        "stk. 1, immediate) or opsigelse (§ 85, stk. 1, 3 months' notice to the first "
+        "business day of a month, § 88; the tenant may object, § 89)")
+    ground: str | None = Field(
+        default=None, max_length=100, examples=["almenlejeloven § 90, stk. 1, nr. 10"],
+        description="required with the route: the legal ground, a § 90, stk. 1 ground for "
+        "ophaevelse, a § 85, stk. 1 ground for opsigelse")
 
 
 class DecisionResult(BaseModel):
@@ -239,3 +252,58 @@ class DisclosureRequestDetail(DisclosureRequestView):
     matched_cases: list[MatchedCaseView] | None = Field(
         default=None, description="police district only: the person's cases registered "
         "when the request came")
+
+
+class ObjectionBody(BaseModel):
+    """The tenant objected in writing to an opsigelse (almenlejeloven § 89, stk. 2)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    objected_on: date = Field(description="the day the written objection reached you; within "
+                              "6 weeks of the notice")
+
+
+class SuitBody(BaseModel):
+    """You sued in boligretten after the objection (or, for an ophævelse, went to
+    fogedretten)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    sued_on: date = Field(description="the day the suit was filed; for an opsigelse within 6 "
+                          "weeks after the tenant's deadline")
+
+
+class CourtOutcomeBody(BaseModel):
+    """What the court ended with. ``unjustified`` lifts the re-entry block
+    (udlejningsbekendtgørelsen § 28); ``upheld`` and ``settled`` leave it standing."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    outcome: Literal["upheld", "unjustified", "settled"]
+    decided_on: date
+
+
+class TerminationView(BaseModel):
+    """A case's termination route: its dates, what it has recorded, what it awaits."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    case_id: str
+    route: str = Field(description="ophaevelse | opsigelse")
+    ground: str | None
+    given_on: date = Field(description="the ophævelse's date, or the day the notice reached "
+                           "the tenant")
+    effective_on: date = Field(description="the day the termination takes effect; the "
+                               "re-entry block's two years run from it")
+    objection_deadline: date | None = Field(default=None, description="opsigelse: the last "
+                                            "day the tenant may object (§ 89, stk. 2)")
+    sue_deadline: date | None = Field(default=None, description="opsigelse: the last day to "
+                                      "sue in boligretten after an objection (§ 89, stk. 2)")
+    objected_on: date | None = None
+    sued_on: date | None = None
+    court_outcome: str | None = None
+    court_decided_on: date | None = None
+    awaiting: str | None = Field(default=None, description="objection | notice_end | suit | "
+                                 "court_outcome; null once the route has ended")
+    ended: str | None = Field(default=None, description="notice_ran_out | upheld | settled | "
+                              "court_found_unjustified | not_sued_in_time | block_ended")

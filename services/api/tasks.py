@@ -27,6 +27,7 @@ from verdictflow.domain.eligibility_policy import TerminationWindow
 from verdictflow.domain.followup import followup_workflow_id
 from verdictflow.domain.identity import InvalidCpr, mask_cpr
 from verdictflow.domain.sealing import SealedDisclosure, SealError
+from verdictflow.domain.termination import parse_ground
 from verdictflow.platform.audit import record_audit
 from verdictflow.platform.casekeys import CaseKeyDestroyed, CaseKeyUnknown
 from verdictflow.platform.database import Database
@@ -244,6 +245,8 @@ def read_task(ctx: ApiContext, db: Database, principal: Principal, task_id: str)
 
 # -- deciding ---------------------------------------------------------------------------
 def decision_request(principal: Principal, task_id: str, body: DecisionBody) -> DecisionRequest:
+    # The ground travels in its one written form (it goes on to the re-entry block, § 63 e).
+    ground = parse_ground(body.ground) if body.ground else None
     return DecisionRequest(
         task_id=task_id,
         outcome=body.outcome,
@@ -251,6 +254,8 @@ def decision_request(principal: Principal, task_id: str, body: DecisionBody) -> 
         decided_by=principal.subject,
         org_id=principal.org_id,
         termination_date=body.termination_date.isoformat() if body.termination_date else None,
+        route=body.route,
+        ground=ground.citation() if ground else body.ground,
     )
 
 
@@ -260,6 +265,8 @@ def update_id(req: DecisionRequest) -> str:
     reaches the validator and is refused. Only a digest: the id shows in Temporal's UI."""
     fields = [req.task_id, req.outcome, req.justification, req.decided_by, req.org_id,
               req.termination_date or ""]
+    if req.route or req.ground:  # ids of decisions from before routes stay as they were
+        fields += [req.route or "", req.ground or ""]
     digest = hashlib.sha256("\x1f".join(fields).encode()).hexdigest()[:24]
     return f"decide-{req.task_id}-{digest}"
 
@@ -293,7 +300,9 @@ async def decide(ctx: ApiContext, db: Database, principal: Principal, task_id: s
     window = ctx.termination_window
     context = DecisionContext(today=datetime.now(UTC).date(), days_before=window.days_before,
                               days_after=window.days_after)
-    problem = decision_problem(req, _open_task(task), context)
+    # Every decision made through the API chooses its route; cases that reached their
+    # decision before routes existed also take one (and follow it).
+    problem = decision_problem(req, _open_task(task), context, route_required=True)
     if problem:
         raise DecisionInvalid(problem)
 

@@ -80,7 +80,9 @@ def test_caseworker_reads_reveals_and_decides(page: Any, site: Site,
         f"dev-caseworker@{ORG}", ORG, "sag-frist")
 
     page.get_by_label("Ophævelse af lejemålet").check()
-    page.get_by_label("Ophævelsesdato (kun ved ophævelse)").fill(date.today().isoformat())
+    page.get_by_label("Ophævelse (almenlejeloven § 90").check()
+    page.get_by_label("Grundlag").fill("almenlejeloven § 90, stk. 1, nr. 10")
+    page.get_by_label("Dato (kun ved ophør").fill(date.today().isoformat())
     page.get_by_label("Begrundelse").fill("Grov vold mod en nabo i opgangen; dom er endelig.")
     page.get_by_role("button", name="Send afgørelsen").click()
 
@@ -101,8 +103,10 @@ def test_refused_decision_shows_the_reason_beside_the_field(page: Any, site: Sit
     sign_in(page, ORG, "caseworker")
     page.goto(f"/ui/opgaver/{cases['refuse']}")
     page.get_by_label("Ophævelse af lejemålet").check()
+    page.get_by_label("Ophævelse (almenlejeloven § 90").check()
+    page.get_by_label("Grundlag").fill("almenlejeloven § 90, stk. 1, nr. 10")
     too_late = date.today() + timedelta(days=400)
-    page.get_by_label("Ophævelsesdato (kun ved ophævelse)").fill(too_late.isoformat())
+    page.get_by_label("Dato (kun ved ophør").fill(too_late.isoformat())
     page.get_by_label("Begrundelse").fill("Grov vold mod en nabo i opgangen.")
     page.get_by_role("button", name="Send afgørelsen").click()
 
@@ -191,7 +195,7 @@ def test_police_reviewers_queue(page: Any, site: Site, cases: dict[str, str]) ->
     page.get_by_role("link", name=cases["review"]).click()
     assert page.get_by_label("Videregiv til boligorganisationen").count() == 1
     assert page.get_by_label("Videregiv ikke").count() == 1
-    assert page.get_by_label("Ophævelsesdato (kun ved ophævelse)").count() == 0
+    assert page.get_by_label("Dato (kun ved ophør").count() == 0
     check_page(page, "09-politiets-vurdering")
     # A housing organisation's page is not theirs.
     assert page.goto(f"/ui/opgaver/{cases['due']}").status == 404

@@ -89,6 +89,9 @@ OPERATIONS = {
     "GET /disclosure-requests/{request_id}",
     "GET /reports/partnerships/{partnership_id}/{year}",
     "POST /reentry-checks", "POST /reentry-refusals",
+    "GET /cases/{case_id}/termination", "POST /cases/{case_id}/termination/objection",
+    "POST /cases/{case_id}/termination/suit",
+    "POST /cases/{case_id}/termination/court-outcome",
 }
 
 

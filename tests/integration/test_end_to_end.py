@@ -66,6 +66,7 @@ async def test_verdict_to_reentry_block(stack) -> None:  # noqa: ANN001
 
             decision = await api.post(f"/tasks/{task['task_id']}/decision", headers=auth, json={
                 "outcome": "terminate", "termination_date": terminated.isoformat(),
+                "route": "ophaevelse", "ground": "almenlejeloven § 90, stk. 1, nr. 10",
                 "justification": "Grov vold i området; lejemålet ophæves (§ 90, stk. 1, nr. 10)."})
             assert decision.status_code == 200, decision.text
 

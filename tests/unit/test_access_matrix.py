@@ -33,7 +33,12 @@ from verdictflow.platform.audit import record_audit
 from verdictflow.platform.database import Database
 from verdictflow.platform.identity_provider import issue_dev_token, jwks
 from verdictflow.platform.keys import FileKeyStore
-from verdictflow.platform.readmodel import DisclosureRequestRecord, Task, read_model_database
+from verdictflow.platform.readmodel import (
+    CaseRecord,
+    DisclosureRequestRecord,
+    Task,
+    read_model_database,
+)
 from verdictflow.platform.settings import Settings
 from workflows.case.messages import DecisionAccepted
 
@@ -66,6 +71,9 @@ MATRIX: dict[str, tuple[int, ...]] = {
     "GET  /disclosure-requests":    (200,   200,   200,    403,    403,   403,   401),
     "GET  /disclosure-requests/{own}": (200, 200,  200,    403,    403,   403,   401),
     "GET  /disclosure-requests/{other}": (404, 404, 404,   403,    403,   403,   401),
+    # The termination route: the housing organisation of the case only; another's is 404.
+    "GET  /cases/{other}/termination": (404, 404,  403,    403,    403,   403,   401),
+    "POST /cases/{other}/termination/objection": (404, 404, 403, 403, 403,  403,   401),
     "GET  /healthz":                (200,   200,   200,    200,    200,   200,   200),
     "GET  /.well-known/jwks.json":  (200,   200,   200,    200,    200,   200,   200),
 }
@@ -129,6 +137,8 @@ def _seed(read_model: Database) -> None:
                 request_id=f"r-{name}", org_id=org, area_id="an-area", police_district=district,
                 person_ref="p-0123", state="open", requested_on=date(2026, 11, 25),
                 open_until=date(2027, 2, 23)))
+        for case, org in (("case-own", ORG), ("case-other", OTHER_ORG)):
+            s.add(CaseRecord(case_id=case, stage="termination_noticed", housing_org_id=org))
         for muni in (MUNICIPALITY, OTHER_MUNICIPALITY):
             s.add(MunicipalityNotification(notification_id=f"n-{muni}", municipality_id=muni,
                                            case_id="case-own", kind="follow_up"))
@@ -143,6 +153,8 @@ def _request(env: Env, endpoint: str, role: str | None) -> Any:
     suffix = {"police_reviewer": "-r", "municipality_caseworker": "-m"}.get(role or "", "")
     if "/disclosure-requests" in path:
         path = path.format(own="r-own", other="r-other")
+    if path.startswith("/cases/"):
+        path = path.format(own="case-own", other="case-other")
     path = path.format(own=f"t-own{suffix}", other=f"t-other{suffix}")
     body: dict[str, Any] | None = None
     if path == "/disclosure-requests" and method == "POST":
@@ -157,6 +169,8 @@ def _request(env: Env, endpoint: str, role: str | None) -> Any:
         body = {"assignee": "cw-2"}
     elif path.endswith("/check"):
         body = {"cpr": "0101901234"}
+    elif path.endswith("/objection"):
+        body = {"objected_on": "2026-02-01"}
     headers = {}
     if role is not None:
         token = issue_dev_token(env.settings, env.keys, HOME[role], role=role, subject="u-1")

@@ -247,6 +247,7 @@ def test_withdrawn_task_no_longer_shows_the_retracted_disclosure(env: Env) -> No
 JUSTIFICATION = "Grov vold i boligområdet, jf. § 63 d."
 # Inside the termination window around the day the test runs (policy: 31 days back, 366 on).
 SOON = (datetime.now(UTC).date() + timedelta(days=30)).isoformat()
+ROUTE = {"route": "ophaevelse", "ground": "almenlejeloven § 90, stk. 1, nr. 10"}
 
 
 def decide(env: Env, task_id: str, **body: Any) -> Any:
@@ -258,14 +259,15 @@ def test_decision_is_sent_as_update_and_audited(env: Env) -> None:
     task_id = add_task(env, "case-a")
 
     r = decide(env, task_id, outcome="terminate", justification=JUSTIFICATION,
-               termination_date=SOON)
+               termination_date=SOON, **ROUTE)
 
     assert r.status_code == 200
     assert r.json() == {"case_id": "case-a", "task_id": task_id, "outcome": "terminate",
                         "stage": "decided"}
     [(workflow_id, update, req, update_id)] = env.temporal.calls
     assert (workflow_id, update) == ("case-a", VerdictCaseWorkflow.decide)
-    assert req == DecisionRequest(task_id, "terminate", JUSTIFICATION, "cw-7", ORG, SOON)
+    assert req == DecisionRequest(task_id, "terminate", JUSTIFICATION, "cw-7", ORG, SOON,
+                                  **ROUTE)
     assert update_id and JUSTIFICATION not in update_id
     [entry] = env.audit()
     assert (entry.actor, entry.action, entry.case_id, entry.task_id) == (
@@ -307,7 +309,7 @@ def test_termination_dates_outside_the_window_are_422(env: Env, days: int, reaso
         else date(9999, 12, 31)
 
     r = decide(env, task_id, outcome="terminate", justification=JUSTIFICATION,
-               termination_date=when.isoformat())
+               termination_date=when.isoformat(), **ROUTE)
 
     assert r.status_code == 422 and reason in r.json()["detail"]
     assert env.temporal.calls == [] and env.audit() == []
@@ -321,7 +323,7 @@ def test_a_refusal_of_the_date_by_the_case_is_422(env: Env) -> None:
                          type=INVALID_DECISION))
 
     r = decide(env, task_id, outcome="terminate", justification=JUSTIFICATION,
-               termination_date=SOON)
+               termination_date=SOON, **ROUTE)
 
     assert r.status_code == 422 and "before the verdict" in r.json()["detail"]
     assert env.audit() == []

@@ -31,7 +31,15 @@ from verdictflow.domain.requests import OpenRequest, request_workflow_id
 from verdictflow.domain.topics import VERDICT_FINALIZED, VERDICT_OVERTURNED
 from verdictflow.domain.verdict import Sentence
 from verdictflow.platform.codec import EncryptionCodec
-from workflows.case.messages import CaseInput, DecisionRequest, ReceiptSignal, VerdictSignal
+from workflows.case.messages import (
+    CaseInput,
+    CourtOutcomeRecord,
+    DecisionRequest,
+    ObjectionRecord,
+    ReceiptSignal,
+    SuitRecord,
+    VerdictSignal,
+)
 from workflows.case.workflow import VerdictCaseWorkflow
 from workflows.followup.workflow import MunicipalityFollowUpWorkflow
 from workflows.request.messages import RequestInput
@@ -143,6 +151,49 @@ async def reentry_tenant_63e(env: WorkflowEnvironment, handle: WorkflowHandle) -
     await handle.result()
     return {"case_reentry_tenant_63e": handle.id,
             "reentry_block_tenant_63e": f"reentry-{handle.id}"}
+
+
+async def decided_to_terminate(env: WorkflowEnvironment, handle: WorkflowHandle,
+                               **route: str) -> str:
+    """Disclosed, receipted, and terminated today by the route given; today's date."""
+    await wait_for_stage(handle, "disclosed")
+    await handle.signal(VerdictCaseWorkflow.receipt_received, receipt(handle.id))
+    await wait_for_stage(handle, "awaiting_decision")
+    today = (await env.get_current_time()).date().isoformat()
+    await handle.execute_update(VerdictCaseWorkflow.decide,
+                                terminate(handle.id, termination_date=today, **route))
+    return today
+
+
+async def opsigelse_objection_not_sued(env: WorkflowEnvironment,
+                                       handle: WorkflowHandle) -> dict[str, str]:
+    """From v5: an opsigelse (§ 85), the tenant objects, the landlord does not sue within
+    six weeks of the tenant's deadline: the block lifts (udlejningsbek. § 28)."""
+    today = await decided_to_terminate(env, handle, route="opsigelse",
+                                       ground="almenlejeloven § 85, stk. 1, nr. 4")
+    await wait_for_stage(handle, "termination_noticed")
+    await handle.execute_update(VerdictCaseWorkflow.record_objection,
+                                ObjectionRecord("bbs", "replay-1", today))
+    await handle.result()
+    return {"case_opsigelse_objection_not_sued": handle.id,
+            "reentry_block_lifted_not_sued": f"reentry-{handle.id}"}
+
+
+async def ophaevelse_court_unjustified(env: WorkflowEnvironment,
+                                       handle: WorkflowHandle) -> dict[str, str]:
+    """From v5: an ophævelse (§ 90, stk. 1, nr. 10), the organisation goes to fogedretten,
+    the court finds it unjustified: the block lifts."""
+    today = await decided_to_terminate(env, handle, route="ophaevelse",
+                                       ground="almenlejeloven § 90, stk. 1, nr. 10")
+    await wait_for_stage(handle, "reentry_blocked")
+    await handle.execute_update(VerdictCaseWorkflow.record_suit,
+                                SuitRecord("bbs", "replay-1", today))
+    await wait_for_stage(handle, "in_court")
+    await handle.execute_update(VerdictCaseWorkflow.record_court_outcome,
+                                CourtOutcomeRecord("bbs", "replay-1", "unjustified", today))
+    await handle.result()
+    return {"case_ophaevelse_court_unjustified": handle.id,
+            "reentry_block_lifted_unjustified": f"reentry-{handle.id}"}
 
 
 REQUEST_ID = "req-replay"
@@ -276,6 +327,8 @@ SCENARIOS: list[tuple[Scenario, str, bool, Sentence | None, Before | None]] = [
     (escalated_reminded_decided, "eligible", True, None, None),
     (young_person_followup, "eligible", True, None, resident_in_the_area),
     (appeal_confirmed_final, "eligible", False, None, None),
+    (opsigelse_objection_not_sued, "eligible", True, None, None),
+    (ophaevelse_court_unjustified, "eligible", True, None, None),
 ]
 
 

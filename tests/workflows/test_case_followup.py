@@ -217,7 +217,8 @@ async def test_a_15_year_olds_verdict_goes_to_the_municipality_beside_the_decisi
         await handle.execute_update(VerdictCaseWorkflow.decide, DecisionRequest(
             task_id=f"{case_id}-decision", outcome="terminate",
             justification="Grov vold; ophævelse efter § 90, stk. 1, nr. 10.",
-            decided_by="cw-1", org_id="bbs", termination_date="2026-12-31"))
+            decided_by="cw-1", org_id="bbs", termination_date="2026-12-31",
+            route="ophaevelse", ground="almenlejeloven § 90, stk. 1, nr. 10"))
         await wait_for_stage(handle, "reentry_blocked")
         child = time_env.client.get_workflow_handle_for(MunicipalityFollowUpWorkflow.run,
                                                         f"followup-{case_id}")

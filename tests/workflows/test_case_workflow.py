@@ -63,10 +63,11 @@ def receipt(case_id: str, digest: str | None = None) -> ReceiptSignal:
                          received_at="2026-11-23T10:00:00+00:00", digest=digest or sent)
 
 
-def terminate(case_id: str, org: str = "bbs", **kw: str) -> DecisionRequest:
+def terminate(case_id: str, org: str = "bbs", **kw: str | None) -> DecisionRequest:
     fields = dict(task_id=f"{case_id}-decision", outcome="terminate",
                   justification="Grov vold i opgangen; ophævelse efter § 90, stk. 1, nr. 10.",
-                  decided_by="cw-1", org_id=org, termination_date="2026-12-31")
+                  decided_by="cw-1", org_id=org, termination_date="2026-12-31",
+                  route="ophaevelse", ground="almenlejeloven § 90, stk. 1, nr. 10")
     fields.update(kw)
     return DecisionRequest(**fields)
 
@@ -211,6 +212,9 @@ async def test_termination_dates_outside_the_window_are_refused_as_invalid(
         await wait_for_stage(handle, "reentry_blocked")
         [block] = fake.blocks
         assert block.placed_on == today.isoformat()
+        # The block outlives its case (ABANDON): left running, or outliving its parent, it
+        # stopped the shared test server's time skipping for every later test. Child first.
+        await time_env.client.get_workflow_handle(f"reentry-{case_id}").terminate("test over")
         await handle.terminate("test over")
 
 

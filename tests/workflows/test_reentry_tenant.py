@@ -25,7 +25,7 @@ async def test_the_block_carries_the_tenant_only_inside_encrypted_payloads(
     [placed] = fake.blocks
     assert placed.tenant_name == NAME
     assert placed.tenant_address == "Strandesplanaden 12, 3. tv, 2660 Brøndby Strand"
-    assert placed.ground is None  # the termination route fills it; place_block defaults it
+    assert placed.ground == "almenlejeloven § 90, stk. 1, nr. 10"  # the decision's ground
 
     raw = b"".join(e.SerializeToString() for h in histories for e in h.events)
     assert b"p-0123456789abcdef" in raw  # the scan sees what stands in plaintext

@@ -93,7 +93,9 @@ def _answer(kind: str, n: int) -> dict[str, Any]:
     body: dict[str, Any] = {"outcome": outcome,
                             "justification": f"Demo: sagsbehandlerens begrundelse ({outcome})."}
     if outcome == "terminate":
-        body["termination_date"] = (date.today() + timedelta(days=30)).isoformat()
+        # The demo's eligible verdicts are nr. 10 verdicts: ophævelse, effective in a month.
+        body.update(termination_date=(date.today() + timedelta(days=30)).isoformat(),
+                    route="ophaevelse", ground="almenlejeloven § 90, stk. 1, nr. 10")
     return body
 
 

@@ -13,6 +13,8 @@ from datetime import date, timedelta
 from enum import StrEnum
 from typing import Protocol
 
+from verdictflow.domain.termination import TerminationRoute, route_problem
+
 
 class Stage(StrEnum):
     REGISTERED = "registered"
@@ -24,6 +26,11 @@ class Stage(StrEnum):
     AWAITING_DECISION = "awaiting_decision"
     DECIDED = "decided"
     REENTRY_BLOCKED = "reentry_blocked"
+    # The termination route (almenlejeloven §§ 85-90): an opsigelse's notice is running,
+    # the tenant objected (the landlord may sue), a court has the case.
+    TERMINATION_NOTICED = "termination_noticed"
+    OBJECTED = "objected"
+    IN_COURT = "in_court"
     OVERTURNED = "overturned"
     RETRACTED = "retracted"
     CLOSED = "closed"
@@ -47,7 +54,8 @@ class ReviewOutcome(StrEnum):
 class TaskKind(StrEnum):
     """Who a task asks: the police district reviews a verdict or a housing organisation's
     request, or confirms an appeal's outcome; the housing organisation decides on the
-    lease; the municipality records its follow-up."""
+    lease, and sues in boligretten when the tenant objected to an opsigelse (almenlejeloven
+    § 89, stk. 2); the municipality records its follow-up."""
 
     REVIEW = "review"
     DECISION = "decision"
@@ -56,6 +64,7 @@ class TaskKind(StrEnum):
     CONFIRM_FINALITY = "confirm_finality"
     # The municipality records its own follow-up (barnets lov §§ 38-39), beside the case.
     MUNICIPALITY_FOLLOWUP = "municipality_followup"
+    SUE = "sue"  # answered by recording the suit (or left to its deadline), not by /decision
 
 
 class RequestReview(StrEnum):
@@ -125,6 +134,8 @@ class ProposedDecision(Protocol):
     justification: str
     org_id: str
     termination_date: str | None
+    route: str | None
+    ground: str | None
 
 
 class PendingTask(Protocol):
@@ -150,9 +161,18 @@ class DecisionContext:
     verdict_date: date | None = None
 
 
+ROUTE_REQUIRED = ("route is required to terminate: 'ophaevelse' (almenlejeloven § 90, "
+                  "stk. 1: takes effect on termination_date) or 'opsigelse' (§ 85, stk. 1: "
+                  "termination_date is the day the notice reached the tenant), with its ground")
+
+
 def decision_problem(req: ProposedDecision, task: PendingTask | None,
-                     context: DecisionContext | None = None) -> str | None:
-    """Why a decision cannot be accepted, or None. Checked before it reaches history."""
+                     context: DecisionContext | None = None,
+                     route_required: bool = False) -> str | None:
+    """Why a decision cannot be accepted, or None. Checked before it reaches history.
+
+    ``route_required``: cases that reached their decision before the termination route
+    existed may terminate without one (and are blocked from the date as before)."""
     if task is None:
         return "the case has no open task awaiting a decision"
     if req.task_id != task.task_id:
@@ -171,11 +191,22 @@ def decision_problem(req: ProposedDecision, task: PendingTask | None,
             terminated = date.fromisoformat(req.termination_date)
         except ValueError:
             return "termination_date must be a date (YYYY-MM-DD)"
+        if req.route is not None or req.ground is not None or route_required:
+            problem = ROUTE_REQUIRED if req.route is None else route_problem(req.route, req.ground)
+            if problem:
+                return problem
         if context is not None:
             return termination_date_problem(terminated, context)
     elif req.termination_date:
         return "termination_date is only given when terminating"
+    elif req.route is not None or req.ground is not None:
+        return "route and ground are only given when terminating"
     return None
+
+
+def route_of(req: ProposedDecision) -> TerminationRoute | None:
+    """The route a terminate decision chose; None for one made before routes existed."""
+    return TerminationRoute(req.route) if req.route else None
 
 
 def termination_date_problem(terminated: date, context: DecisionContext) -> str | None:

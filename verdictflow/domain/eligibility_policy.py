@@ -13,6 +13,7 @@ from datetime import date
 from typing import Any
 
 from verdictflow.domain.offences import SectionRef, parse_section
+from verdictflow.domain.termination import TerminationPeriods, periods_from_policy
 from verdictflow.domain.verdict import SENTENCE_KINDS
 
 
@@ -53,6 +54,7 @@ class EligibilityPolicy:
     reentry_block_years: int
     retention_after_close_years: int
     termination_window: TerminationWindow = field(default_factory=lambda: TerminationWindow())
+    termination_periods: TerminationPeriods = field(default_factory=TerminationPeriods)
     law_aliases: dict[str, list[str]] = field(default_factory=dict)
     sources: dict[str, str] = field(default_factory=dict)
     description: str = ""
@@ -98,6 +100,7 @@ def load_policy(source: str | bytes | dict[str, Any]) -> EligibilityPolicy:
         reentry_block_years=int(raw["reentry_block_years"]),
         retention_after_close_years=int(raw["retention_after_close_years"]),
         termination_window=_termination_window(raw.get("termination_date_window_days")),
+        termination_periods=periods_from_policy(raw),
         law_aliases=aliases,
         sources=dict(raw.get("sources", {})),
         description=raw.get("description", ""),

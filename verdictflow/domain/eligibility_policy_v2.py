@@ -13,6 +13,7 @@ from typing import Any
 
 from verdictflow.domain.eligibility_policy import TerminationWindow, followup_problems
 from verdictflow.domain.offences import SectionRef, parse_section
+from verdictflow.domain.termination import TerminationPeriods, periods_from_policy
 from verdictflow.domain.verdict import SENTENCE_KINDS
 
 # Keys that describe the file rather than decide anything: they need no source line.
@@ -54,6 +55,7 @@ class PolicyV2:
     # review (True) or out at once (False): outside the 2022 duty, disclosure is discretion.
     review_other_ground: bool = True
     termination_window: TerminationWindow = field(default_factory=lambda: TerminationWindow())
+    termination_periods: TerminationPeriods = field(default_factory=TerminationPeriods)
     law_aliases: dict[str, list[str]] = field(default_factory=dict)
     sources: dict[str, str] = field(default_factory=dict)
     description: str = ""
@@ -120,6 +122,7 @@ def _build(raw: dict[str, Any]) -> PolicyV2:
         retention_after_close_years=int(raw["retention_after_close_years"]),
         review_other_ground=_flag(raw.get("review_other_ground", True), "review_other_ground"),
         termination_window=TerminationWindow(int(window["before"]), int(window["after"])),
+        termination_periods=periods_from_policy(raw),
         law_aliases=aliases,
         sources=dict(raw["sources"]),
         description=str(raw.get("description", "")),

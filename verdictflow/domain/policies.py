@@ -19,6 +19,7 @@ from verdictflow.domain.eligibility_policy_v2 import PolicyV2, load_policy_v2
 from verdictflow.domain.partnerships import Partnerships
 from verdictflow.domain.policy import Eligibility, EligibilityDecision, assess
 from verdictflow.domain.policy_v2 import AssessmentV2, OutcomeV2, assess_v2
+from verdictflow.domain.termination import TerminationPeriods
 from verdictflow.domain.verdict import Verdict
 
 AnyPolicy = EligibilityPolicy | PolicyV2
@@ -52,6 +53,7 @@ class PolicyTerms:
     appeal_window_days: int = 14
     finality_confirmation_margin_days: int = 30
     escalation_reminder_days: int = 7
+    termination_periods: TerminationPeriods = TerminationPeriods()
 
 
 @dataclass(frozen=True)
@@ -95,6 +97,7 @@ class Policies:
             appeal_window_days=p.appeal_window_days,
             finality_confirmation_margin_days=p.finality_confirmation_margin_days,
             escalation_reminder_days=p.escalation_reminder_days,
+            termination_periods=p.termination_periods,
         )
 
 

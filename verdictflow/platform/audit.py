@@ -57,6 +57,11 @@ DLQ_REPLAY = "dlq.replay"
 REQUEST_MADE = "request.made"  # a housing organisation asked about a resident
 REQUEST_READ = "request.read"
 POLICY_EXPLAIN = "policy.explain"  # an assessment shown (it tells what the verdict was)
+# The termination route, recorded by the housing organisation (almenlejeloven § 89).
+TERMINATION_OBJECTION = "termination.objection"
+TERMINATION_SUIT = "termination.suit"
+TERMINATION_COURT_OUTCOME = "termination.court_outcome"
+TERMINATION_READ = "termination.read"
 # Udlejningsbekendtgørelsen § 28 / almenboligloven § 63 e: every look-up, whatever it found
 # (detail: the pseudonym and the move-in date); the sealed tenant opened for a positive
 # answer (case and check id); a refusal recorded (case and refusal id).
@@ -68,6 +73,10 @@ ACTIONS = frozenset({
     REENTRY_CHECK,
     REENTRY_TENANT_OPENED,
     REENTRY_REFUSAL,
+    TERMINATION_OBJECTION,
+    TERMINATION_SUIT,
+    TERMINATION_COURT_OUTCOME,
+    TERMINATION_READ,
     DLQ_REPLAY,
     REQUEST_MADE,
     REQUEST_READ,

@@ -18,6 +18,9 @@ from verdictflow.domain.verdict import Verdict, VerdictChange
 # The failure type of a decision the case refuses for its content (the API answers 422),
 # as against one it refuses for its state (already decided, no open task: 409).
 INVALID_DECISION = "InvalidDecision"
+# The failure type of a termination step recorded by an organisation that is not the
+# case's (the API answers 404, as for an unknown case).
+NOT_THE_CASE_ORG = "NotTheCaseOrganisation"
 
 # -- the workflow: input, result, signals, update, query --------------------------------
 
@@ -70,7 +73,12 @@ class DecisionRequest:
     justification: str
     decided_by: str
     org_id: str
+    # ophaevelse: the day it takes effect; opsigelse: the day the notice reached the tenant.
     termination_date: str | None = None
+    # The termination route and its legal ground (terminate only): a TerminationRoute and
+    # e.g. "almenlejeloven § 90, stk. 1, nr. 10". None in decisions made before routes.
+    route: str | None = None
+    ground: str | None = None
 
 
 @dataclass
@@ -105,6 +113,59 @@ class CaseStatus:
     disclosure_digest: str | None = None
 
 
+# -- the termination route: updates recorded by the housing organisation, and its query --
+
+
+@dataclass
+class ObjectionRecord:
+    """The ``record_objection`` update: the tenant objected in writing to an opsigelse
+    (almenlejeloven § 89, stk. 2)."""
+
+    org_id: str
+    recorded_by: str
+    objected_on: str
+
+
+@dataclass
+class SuitRecord:
+    """The ``record_suit`` update: the organisation sued in boligretten (after an objection)
+    or, for an ophævelse, went to fogedretten."""
+
+    org_id: str
+    recorded_by: str
+    sued_on: str
+
+
+@dataclass
+class CourtOutcomeRecord:
+    """The ``record_court_outcome`` update: what the court ended with (a CourtOutcome)."""
+
+    org_id: str
+    recorded_by: str
+    outcome: str
+    decided_on: str
+
+
+@dataclass
+class TerminationStatus:
+    """The ``termination`` query, and the answer to every termination update: the route's
+    dates and what it awaits (None once it has ended)."""
+
+    case_id: str
+    route: str  # a TerminationRoute
+    ground: str | None
+    given_on: str
+    effective_on: str
+    objection_deadline: str | None = None
+    sue_deadline: str | None = None
+    objected_on: str | None = None
+    sued_on: str | None = None
+    court_outcome: str | None = None
+    court_decided_on: str | None = None
+    awaiting: str | None = None  # an Awaiting
+    ended: str | None = None  # a RouteEnd
+
+
 # -- its activities ---------------------------------------------------------------------
 
 
@@ -129,6 +190,11 @@ class CaseTerms:
     appeal_window_days: int = 14
     finality_confirmation_margin_days: int = 30
     escalation_reminder_days: int = 7
+    # The termination route's periods (almenlejeloven §§ 88-89); defaults for the terms
+    # of cases started before they were part of them.
+    opsigelse_notice_months: int = 3
+    objection_window_weeks: int = 6
+    landlord_sue_weeks: int = 6
 
 
 @dataclass

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from verdictflow.domain.case import Stage
 from verdictflow.domain.policy import EligibilityDecision
 from verdictflow.domain.requests import OpenRequest
+from verdictflow.domain.termination_progress import RouteProgress
 from verdictflow.domain.verdict import VerdictChange
 from workflows.case.messages import (
     CasePartnership,
@@ -65,6 +66,13 @@ class CaseState:
     finality_check: CaseTask | None = None
     finality_checks: int = 0
     followup_started: bool = False
+    # The termination route: required of decisions in cases that reached their decision
+    # task after routes existed; its progress once a terminate decision chose one; the
+    # task to sue after an objection, and who recorded the suit.
+    route_required: bool = False
+    termination: RouteProgress | None = None
+    sue_task: OpenTask | None = None
+    sued_by: str | None = None
 
     @property
     def task(self) -> CaseTask | None:

@@ -37,6 +37,7 @@ with workflow.unsafe.imports_passed_through():
         TaskKind,
         add_years,
         decision_problem,
+        route_of,
         termination_date_problem,
     )
     from verdictflow.domain.followup import (
@@ -60,6 +61,17 @@ with workflow.unsafe.imports_passed_through():
         request_workflow_id,
     )
     from verdictflow.domain.sealing import sealed_digest
+    from verdictflow.domain.termination import (
+        CourtOutcome,
+        TerminationPeriods,
+        plan_termination,
+    )
+    from verdictflow.domain.termination_progress import (
+        Awaiting,
+        RouteEnd,
+        RouteProgress,
+        StepProblem,
+    )
     from verdictflow.domain.topics import (
         VERDICT_APPEALED,
         VERDICT_FINALIZED,
@@ -69,14 +81,17 @@ with workflow.unsafe.imports_passed_through():
     from workflows import search_attributes as sa
     from workflows.case.messages import (
         INVALID_DECISION,
+        NOT_THE_CASE_ORG,
         CaseInput,
         CaseResult,
         CaseStatus,
         CaseTerms,
+        CourtOutcomeRecord,
         DeadlineNotice,
         DecisionAccepted,
         DecisionRequest,
         EligibilityRequest,
+        ObjectionRecord,
         OpenTask,
         PartnershipLookup,
         PublishRequest,
@@ -84,19 +99,27 @@ with workflow.unsafe.imports_passed_through():
         RetractRequest,
         SealRequest,
         StageChange,
+        SuitRecord,
         TaskClosing,
         TaskEscalation,
         TaskOpening,
+        TerminationStatus,
         VerdictSignal,
     )
     from workflows.case.state import CaseState, CaseTask, Disclosure
     from workflows.effects import EFFECT
     from workflows.followup.messages import FollowUpInput, FollowUpWithdrawal
     from workflows.followup.workflow import MunicipalityFollowUpWorkflow
-    from workflows.reentry.messages import BlockInput, LiftRequest
+    from workflows.reentry.messages import BlockInput, BlockResult, LiftRequest
     from workflows.reentry.workflow import ReentryBlockWorkflow
     from workflows.request.messages import RequestAnswered, RequestLookup
     from workflows.request.workflow import DisclosureRequestWorkflow
+
+
+# Cases whose decision task opens from here on must choose the termination route; a
+# terminate decision that chose one follows it (both recorded as markers in history).
+ROUTE_REQUIRED_PATCH = "route-termination-route-required"
+ROUTE_FOLLOW_PATCH = "route-follow-termination-route"
 
 
 @workflow.defn(name="VerdictCase")
@@ -170,6 +193,7 @@ class VerdictCaseWorkflow:
         if sealed is None:
             return await self._retract(org_id)
 
+        state.route_required = workflow.patched(ROUTE_REQUIRED_PATCH)
         decision = await self._human_task(TaskKind.DECISION, org_id, terms,
                                           Stage.AWAITING_DECISION, sealed=sealed)
         if decision is None:
@@ -178,7 +202,10 @@ class VerdictCaseWorkflow:
         if decision.outcome != Outcome.TERMINATE:
             return await self._end(Stage.CLOSED, [decision.outcome])
 
-        await self._block_reentry(decision, eligibility, terms)
+        if decision.route is not None and workflow.patched(ROUTE_FOLLOW_PATCH):
+            await self._follow_route(decision, eligibility, terms)
+        else:
+            await self._block_reentry(decision, eligibility, terms)
         if state.overturned:
             return await self._retract(org_id)
         return await self._end(Stage.CLOSED, [decision.outcome])
@@ -412,28 +439,11 @@ class VerdictCaseWorkflow:
     async def _block_reentry(
         self, decision: DecisionRequest, eligibility: EligibilityDecision, terms: CaseTerms
     ) -> None:
-        case_id = self._case.case_id
         if not decision.termination_date:  # the update's validator let none through
             raise ApplicationError("a termination without its date", non_retryable=True)
         placed_on = date.fromisoformat(decision.termination_date)
-        block = BlockInput(
-            block_id=f"{case_id}-b1",
-            case_id=case_id,
-            area_id=eligibility.area_id or "",
-            partnership_id=eligibility.partnership_id,
-            housing_org_id=eligibility.housing_org_id or "",
-            person_ref=self._case.person_ref,
-            placed_on=placed_on.isoformat(),
-            expires_on=add_years(placed_on, terms.reentry_block_years).isoformat(),
-        )
-        if workflow.patched("reentry-tenant-for-63e"):  # § 63 e: name and address, sealed
-            person = self._case.verdict.person
-            block.tenant_name, block.tenant_address = person.name, lease_address(person)
-        handle = await workflow.start_child_workflow(
-            ReentryBlockWorkflow.run, block, id=block_workflow_id(case_id),
-            # The block must outlive anything that happens to the case workflow.
-            parent_close_policy=ParentClosePolicy.ABANDON,
-        )
+        handle = await self._start_block(
+            self._block_input(decision, eligibility, terms, placed_on))
         await self._enter(Stage.REENTRY_BLOCKED)
 
         async def watch() -> None:
@@ -445,6 +455,36 @@ class VerdictCaseWorkflow:
         if self._state.overturned and self._state.block is None:
             await handle.signal(ReentryBlockWorkflow.lift, LiftRequest(LiftReason.OVERTURNED))
         await watcher
+
+    def _block_input(self, decision: DecisionRequest, eligibility: EligibilityDecision,
+                     terms: CaseTerms, placed_on: date) -> BlockInput:
+        """The one place a re-entry block's input is built: from the day the termination
+        takes effect, for the case's block years, with the decision's legal ground."""
+        case_id = self._case.case_id
+        block = BlockInput(
+            block_id=f"{case_id}-b1",
+            case_id=case_id,
+            area_id=eligibility.area_id or "",
+            partnership_id=eligibility.partnership_id,
+            housing_org_id=eligibility.housing_org_id or "",
+            person_ref=self._case.person_ref,
+            placed_on=placed_on.isoformat(),
+            expires_on=add_years(placed_on, terms.reentry_block_years).isoformat(),
+            ground=decision.ground,
+        )
+        if workflow.patched("reentry-tenant-for-63e"):  # § 63 e: name and address, sealed
+            person = self._case.verdict.person
+            block.tenant_name, block.tenant_address = person.name, lease_address(person)
+        return block
+
+    async def _start_block(
+        self, block: BlockInput
+    ) -> workflow.ChildWorkflowHandle[ReentryBlockWorkflow, BlockResult]:
+        return await workflow.start_child_workflow(
+            ReentryBlockWorkflow.run, block, id=block_workflow_id(block.case_id),
+            # The block must outlive anything that happens to the case workflow.
+            parent_close_policy=ParentClosePolicy.ABANDON,
+        )
 
     async def _retract(self, org_id: str) -> CaseResult:
         disclosure = self._state.disclosure
@@ -511,7 +551,8 @@ class VerdictCaseWorkflow:
         task = self._state.task
         if task is not None and task.answer is not None:
             raise ValueError("the task has already been decided")
-        problem = decision_problem(request, self._state.open_task)
+        problem = decision_problem(request, self._state.open_task,
+                                   route_required=self._state.route_required)
         if problem:
             raise ValueError(problem)
         terms = self._state.terms
@@ -580,3 +621,216 @@ class VerdictCaseWorkflow:
             outcome=state.outcome,
             rules_failed=rules_failed or [],
         ), **EFFECT)
+
+    # -- the termination route (almenlejeloven §§ 85-90, udlejningsbekendtgørelsen § 28) --
+    async def _follow_route(
+        self, decision: DecisionRequest, eligibility: EligibilityDecision, terms: CaseTerms
+    ) -> None:
+        """Follows the route the decision chose and keeps the re-entry block true to it.
+
+        The block is registered at once, so that § 28's exceptions (a court finding the
+        termination unjustified, no suit in time after an objection) can lift it, and it
+        counts from the day the termination takes effect: the ophævelse's date, or the end
+        of the opsigelse's notice [BEK28][EL88].
+        """
+        state = self._state
+        route = route_of(decision)
+        if route is None or not decision.termination_date:  # the validator let none through
+            raise ApplicationError("a termination without its route or date", non_retryable=True)
+        plan = plan_termination(route, date.fromisoformat(decision.termination_date),
+                                TerminationPeriods(terms.opsigelse_notice_months,
+                                                   terms.objection_window_weeks,
+                                                   terms.landlord_sue_weeks))
+        progress = state.termination = RouteProgress(plan)
+        handle = await self._start_block(
+            self._block_input(decision, eligibility, terms, plan.effective_on))
+
+        async def watch() -> None:
+            state.block = await handle
+
+        watcher = asyncio.create_task(watch())
+        await self._enter(Stage.TERMINATION_NOTICED if progress.opsigelse
+                          else Stage.REENTRY_BLOCKED)
+        lift = await self._await_route(progress, eligibility.housing_org_id or "")
+        if state.block is None and (lift is not None or state.overturned):
+            await handle.signal(ReentryBlockWorkflow.lift,
+                                LiftRequest(lift or LiftReason.OVERTURNED))
+        await workflow.wait_condition(lambda: state.block is not None or state.overturned)
+        if state.overturned and state.block is None:
+            await handle.signal(ReentryBlockWorkflow.lift, LiftRequest(LiftReason.OVERTURNED))
+        await watcher
+
+    async def _await_route(self, progress: RouteProgress, org_id: str) -> LiftReason | None:
+        """Waits, step by step, until the route ends; the lift reason if it lifts the block."""
+        state = self._state
+
+        def over() -> bool:  # the block ended by itself, or the verdict was overturned
+            return state.overturned or state.block is not None
+
+        while True:
+            awaiting = progress.awaiting(workflow.now().date())
+            if over():
+                progress.ended = RouteEnd.BLOCK_ENDED
+                await self._close_sue_task("withdrawn")
+                return None
+            if awaiting in (Awaiting.OBJECTION, Awaiting.NOTICE_END):
+                # An objection made in time may be recorded late, until the notice ends.
+                if await self._wait_until(
+                        lambda: over() or progress.objected_on is not None,
+                        progress.plan.effective_on):
+                    if progress.objected_on is not None:
+                        await self._open_sue_task(progress, org_id)
+                        await self._enter(Stage.OBJECTED)
+                    continue
+                progress.ended = RouteEnd.NOTICE_RAN_OUT  # no objection: the block stands
+                await self._enter(Stage.REENTRY_BLOCKED)
+                return None
+            if awaiting == Awaiting.SUIT:
+                deadline = progress.plan.sue_deadline or progress.plan.given_on
+                # "senest 6 uger efter": a suit on the deadline's day is in time [DL89].
+                if await self._wait_until(lambda: over() or progress.sued_on is not None,
+                                          deadline + timedelta(days=1)):
+                    if progress.sued_on is not None:
+                        await self._close_sue_task("done")
+                        await self._enter(Stage.IN_COURT)
+                    continue
+                progress.ended = RouteEnd.NOT_SUED_IN_TIME
+                await self._close_sue_task("expired")
+                return LiftReason.NOT_SUED_IN_TIME
+            # The court's outcome; an ophævelse's suit in fogedretten may be recorded first.
+            def moved() -> bool:
+                sued_now = progress.sued_on is not None and state.stage != Stage.IN_COURT
+                return over() or progress.outcome is not None or sued_now
+
+            await workflow.wait_condition(moved)
+            if progress.outcome is None:
+                if not over():
+                    await self._enter(Stage.IN_COURT)
+                continue
+            if progress.outcome == CourtOutcome.UNJUSTIFIED:
+                progress.ended = RouteEnd.UNJUSTIFIED
+                return LiftReason.COURT_FOUND_UNJUSTIFIED
+            progress.ended = RouteEnd(progress.outcome.value)  # upheld or settled: it stands
+            if state.stage != Stage.REENTRY_BLOCKED:
+                await self._enter(Stage.REENTRY_BLOCKED)
+            return None
+
+    async def _wait_until(self, condition: Callable[[], bool], day: date) -> bool:
+        """Waits for ``condition`` until the start of ``day``; whether it came true."""
+        remaining = datetime.combine(day, time.min, UTC) - workflow.now()
+        if condition() or remaining <= timedelta(0):
+            return condition()
+        return await self._wait(condition, remaining)
+
+    async def _open_sue_task(self, progress: RouteProgress, org_id: str) -> None:
+        """The tenant objected: the organisation must sue in boligretten by the deadline if
+        it wants the opsigelse to stand (§ 89, stk. 2) [DL89]."""
+        case_id = self._case.case_id
+        due = (progress.plan.sue_deadline or progress.plan.given_on).isoformat()
+        task = self._state.sue_task = OpenTask(f"{case_id}-{TaskKind.SUE.value}",
+                                               TaskKind.SUE.value, org_id, due)
+        await workflow.execute_activity_method(CaseBookActivities.open_task, TaskOpening(
+            task.task_id, case_id, task.kind, org_id, due), **EFFECT)
+
+    async def _close_sue_task(self, status: str) -> None:
+        task, self._state.sue_task = self._state.sue_task, None
+        if task is None:
+            return
+        sued = status == "done"
+        await workflow.execute_activity_method(CaseBookActivities.close_task, TaskClosing(
+            task.task_id, status, "sued" if sued else None,
+            self._state.sued_by if sued else None), **EFFECT)
+
+    @workflow.update
+    def record_objection(self, record: ObjectionRecord) -> TerminationStatus:
+        progress = self._route_of_org(record.org_id)
+        progress.objected_on = date.fromisoformat(record.objected_on)
+        return self._termination_status(progress)
+
+    @record_objection.validator
+    def _validate_objection(self, record: ObjectionRecord) -> None:
+        progress = self._route_of_org(record.org_id)
+        on = self._step_date(record.objected_on, "objected_on")
+        self._refuse(progress.objection_problem(on, workflow.now().date()))
+
+    @workflow.update
+    def record_suit(self, record: SuitRecord) -> TerminationStatus:
+        progress = self._route_of_org(record.org_id)
+        progress.sued_on = date.fromisoformat(record.sued_on)
+        self._state.sued_by = record.recorded_by
+        return self._termination_status(progress)
+
+    @record_suit.validator
+    def _validate_suit(self, record: SuitRecord) -> None:
+        progress = self._route_of_org(record.org_id)
+        on = self._step_date(record.sued_on, "sued_on")
+        self._refuse(progress.suit_problem(on, workflow.now().date()))
+
+    @workflow.update
+    def record_court_outcome(self, record: CourtOutcomeRecord) -> TerminationStatus:
+        progress = self._route_of_org(record.org_id)
+        progress.outcome = CourtOutcome(record.outcome)
+        progress.decided_on = date.fromisoformat(record.decided_on)
+        return self._termination_status(progress)
+
+    @record_court_outcome.validator
+    def _validate_court_outcome(self, record: CourtOutcomeRecord) -> None:
+        progress = self._route_of_org(record.org_id)
+        on = self._step_date(record.decided_on, "decided_on")
+        self._refuse(progress.outcome_problem(record.outcome, on, workflow.now().date()))
+
+    @workflow.query
+    def termination(self) -> TerminationStatus | None:
+        progress = self._state.termination
+        return self._termination_status(progress) if progress is not None else None
+
+    def _route_of_org(self, org_id: str) -> RouteProgress:
+        eligibility = self._state.eligibility
+        if eligibility is None or org_id != eligibility.housing_org_id:
+            # Told apart from a refusal: the API answers as for an unknown case.
+            raise ApplicationError("not the case's housing organisation",
+                                   type=NOT_THE_CASE_ORG, non_retryable=True)
+        progress = self._state.termination
+        if progress is None:
+            raise ValueError("the case follows no termination route")
+        return progress
+
+    @staticmethod
+    def _step_date(text: str, name: str) -> date:
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            raise ApplicationError(f"{name} must be a date (YYYY-MM-DD)",
+                                   type=INVALID_DECISION, non_retryable=True) from None
+
+    @staticmethod
+    def _refuse(problem: StepProblem | None) -> None:
+        if problem is None:
+            return
+        if problem.invalid:
+            raise ApplicationError(problem.reason, type=INVALID_DECISION, non_retryable=True)
+        raise ValueError(problem.reason)
+
+    def _termination_status(self, progress: RouteProgress) -> TerminationStatus:
+        plan = progress.plan
+        decision = self._state.decision
+        awaiting = progress.awaiting(workflow.now().date())
+
+        def iso(d: date | None) -> str | None:
+            return d.isoformat() if d else None
+
+        return TerminationStatus(
+            case_id=self._case.case_id,
+            route=plan.route.value,
+            ground=decision.answer.ground if decision and decision.answer else None,
+            given_on=plan.given_on.isoformat(),
+            effective_on=plan.effective_on.isoformat(),
+            objection_deadline=iso(plan.objection_deadline),
+            sue_deadline=iso(plan.sue_deadline),
+            objected_on=iso(progress.objected_on),
+            sued_on=iso(progress.sued_on),
+            court_outcome=progress.outcome.value if progress.outcome else None,
+            court_decided_on=iso(progress.decided_on),
+            awaiting=awaiting.value if awaiting else None,
+            ended=progress.ended.value if progress.ended else None,
+        )

@@ -21,7 +21,9 @@ class BlockInput:
     partnership_id: str | None
     housing_org_id: str
     person_ref: str
-    placed_on: str  # the termination date: the two years run from it (udlejningsbek. § 28)
+    # The day the termination takes effect (ophævelse: its date; opsigelse: the notice's
+    # end): the two years run from it (udlejningsbek. § 28).
+    placed_on: str
     expires_on: str
     ground: str | None = None
     # Almenboligloven § 63 e lets the area's organisations learn the tenant's name and

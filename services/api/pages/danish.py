@@ -43,6 +43,9 @@ STAGES = {
     "disclosed": "Videregivet til boligorganisationen",
     "awaiting_decision": "Afventer boligorganisationens afgørelse",
     "decided": "Afgjort",
+    "termination_noticed": "Opsagt; varslet løber (§ 88)",
+    "objected": "Lejeren har gjort indsigelse (§ 89)",
+    "in_court": "Sagen er i retten",
     "reentry_blocked": "Genindflytningsspærring (§ 28)",
     "overturned": "Dommen omstødt",
     "retracted": "Videregivelsen trukket tilbage",
@@ -134,6 +137,17 @@ _REASONS: list[tuple[re.Pattern[str], str, str]] = [
     (re.compile(r"^termination_date may be at most (\d+) days after the decision "
                 r"\(not after (.*)\)$"), "termination_date",
      "Ophævelsesdatoen må højst ligge {0} dage efter afgørelsen (ikke efter {1:dato})."),
+    (re.compile(r"^route is required to terminate"), "route",
+     "Vælg ophævelse (§ 90, stk. 1) eller opsigelse (§ 85, stk. 1), med grundlaget."),
+    (re.compile(r"^ground is required with the route"), "ground",
+     "Angiv grundlaget, fx «almenlejeloven § 90, stk. 1, nr. 10»."),
+    (re.compile(r"^ground must be a ground of"), "ground",
+     "Grundlaget skal være en bestemmelse i almenlejelovens § 90, stk. 1 eller § 85, stk. 1, "
+     "fx «§ 85, stk. 1, nr. 4»."),
+    (re.compile(r"^(.*) is a ground for (\w+), not (\w+)"), "ground",
+     "{0} er grundlag for {1}, ikke {2}: § 90 er ophævelse, § 85 opsigelse."),
+    (re.compile(r"^route and ground are only given when terminating$"), "route",
+     "Vej og grundlag angives kun, når lejemålet bringes til ophør; lad felterne være tomme."),
 ]
 
 

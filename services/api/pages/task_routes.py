@@ -144,6 +144,10 @@ def _field_errors(exc: ValidationError) -> dict[str, str]:
             out[field] = "Vælg en afgørelse."
         elif field == "termination_date":
             out[field] = "Ophævelsesdatoen skal være en gyldig dato."
+        elif field == "route":
+            out[field] = "Vælg ophævelse eller opsigelse."
+        elif field == "ground":
+            out[field] = "Grundlaget må højst være 100 tegn."
         elif field == "justification":
             out[field] = "Begrundelsen må højst være 5000 tegn."
         else:
@@ -155,15 +159,18 @@ def _field_errors(exc: ValidationError) -> dict[str, str]:
 async def decide(request: Request, task_id: str, user: User, _csrf: CsrfChecked,
                  outcome: Annotated[str, Form()] = "",
                  justification: Annotated[str, Form()] = "",
-                 termination_date: Annotated[str, Form()] = "") -> Response:
+                 termination_date: Annotated[str, Form()] = "",
+                 route: Annotated[str, Form()] = "",
+                 ground: Annotated[str, Form()] = "") -> Response:
     _task_roles(user)
     form = {"outcome": outcome, "justification": justification,
-            "termination_date": termination_date}
+            "termination_date": termination_date, "route": route, "ground": ground}
     errors: dict[str, str] = {}
     try:
         body = DecisionBody.model_validate({
             "outcome": outcome or None, "justification": justification,
-            "termination_date": termination_date or None})
+            "termination_date": termination_date or None, "route": route or None,
+            "ground": ground or None})
     except ValidationError as exc:
         errors = _field_errors(exc)
     else:
