@@ -84,10 +84,12 @@ class Ports:
 
 
 def ports(settings: Settings) -> Ports:
+    # Away from the embedded stack (7233, 9092, …), the tests' (17xxx-19xxx) and the chaos
+    # trials' (24xxx, 27xxx, 28xxx), and below Linux's ephemeral range (32768-).
     o = settings.cluster_port_offset
     return Ports(
-        postgres=15432 + o, temporal=27233 + o, temporal_http=27243 + o,
-        history=27234 + o, matching=27235 + o, worker=27239 + o, membership=26933 + o,
+        postgres=25432 + o, temporal=22233 + o, temporal_http=22243 + o,
+        history=22234 + o, matching=22235 + o, worker=22239 + o, membership=23933 + o,
         brokers=tuple(29092 + 2 * i + o for i in range(BROKERS)),
         controllers=tuple(29093 + 2 * i + o for i in range(BROKERS)),
     )  # fmt: skip
@@ -539,7 +541,7 @@ async def _replication(settings: Settings) -> dict[str, tuple[int, int]]:
         await admin.start()
         out = {}
         for t in await admin.describe_topics(list(ALL_TOPICS)):
-            parts = t["partitions"]
+            parts = t["partitions"] or [{"replicas": [], "isr": []}]  # not propagated yet
             out[t["topic"]] = (min(len(p["replicas"]) for p in parts),
                                min(len(p["isr"]) for p in parts))
         return out
@@ -610,10 +612,12 @@ def up(settings: Settings, say: Any = print) -> Settings:
         c = settings_for(settings)
         kafka.ensure_topics(c, replication_factor=REPLICATION_FACTOR,
                             min_insync_replicas=MIN_INSYNC_REPLICAS)
+        # Topics are created at once, their partitions' replicas come in sync just after.
+        full = (REPLICATION_FACTOR, REPLICATION_FACTOR)
+        _wait(KAFKA_NODES[0], settings,
+              lambda: set(replication(settings).values()) == {full}, also=KAFKA_NODES[1:],
+              timeout=60)
         rep = replication(settings)
-        low = {t: r for t, r in rep.items() if r[0] < REPLICATION_FACTOR}
-        if low:
-            raise ClusterError(f"topics with fewer than {REPLICATION_FACTOR} replicas: {low}")
         say(f"✓ kafka     {c.kafka_bootstrap} ({BROKERS} brokers, KRaft quorum of "
             f"{BROKERS}; topics: {len(rep)}, replication {REPLICATION_FACTOR}, "
             f"min.insync.replicas {MIN_INSYNC_REPLICAS})")
