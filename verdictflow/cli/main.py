@@ -116,9 +116,13 @@ def services_up(
 
     if cluster:
         from infra import cluster as scale
+        from verdictflow.cli import migrate
 
         settings = get_settings()
         env = scale.service_env(settings)
+        # An empty PostgreSQL: the read model's schema by its migrations, once, before the
+        # services start (each would otherwise create the tables at once, and race).
+        migrate.upgrade(scale.settings_for(settings))
         start_services(scale.settings_for(settings), env=env)
         for key in ("VF_TEMPORAL_ADDRESS", "VF_KAFKA_BOOTSTRAP"):
             print(f"  {key}={env[key]}")
