@@ -2,6 +2,7 @@
 #   make demo   set up, start the embedded stack and services, run the sample verdicts
 #   make test   set up, run every test (the tests start and stop their own stack)
 #   make chaos  SIGKILL the running system's parts mid-flight: nothing lost, nothing doubled
+#   make cluster  the scale path: Temporal's own server on PostgreSQL, three Kafka brokers
 
 PYTHON  ?= python3
 VENV    ?= .venv
@@ -11,7 +12,8 @@ STAMP   := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1
 
 export VF_STATE_DIR ?= $(CURDIR)/.state
 
-.PHONY: install jars chromium up down status demo services lint typecheck test unit chaos clean
+.PHONY: install jars chromium up down status demo services lint typecheck test unit chaos clean \
+	cluster-deps cluster cluster-test
 
 install: $(STAMP)
 
@@ -65,6 +67,21 @@ test: jars chromium lint
 
 chaos: jars
 	$(PY) -m pytest -ra -m chaos tests/chaos
+
+# The scale path (README: Scale path). Debian's PostgreSQL when missing; Temporal's server
+# is built by the machine's Go (>= the go line of infra/cluster/go.mod) from the module
+# pinned there, once per version.
+cluster-deps:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql; }
+
+cluster: jars cluster-deps
+	$(VF) stack up --cluster
+	$(VF) services up --cluster
+
+# Brings a cluster up on ports and state of its own, one verdict through it, down again.
+cluster-test: jars cluster-deps
+	$(PY) -m pytest -ra -m cluster tests/integration/test_cluster.py
 
 unit: install
 	$(PY) -m pytest -ra tests/unit tests/workflows

@@ -316,14 +316,18 @@ def start(settings: Settings, timeout: float = START_TIMEOUT) -> ClusterInfo:
 TOPIC_CONFIGS = {POLICE_VERDICTS: {"retention.ms": str(7 * 24 * 3600 * 1000)}}
 
 
-async def _ensure_topics(settings: Settings) -> list[str]:
+async def _ensure_topics(settings: Settings, replication_factor: int,
+                         min_insync_replicas: int | None) -> list[str]:
     admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
     try:
         await admin.start()
         missing = [t for t in ALL_TOPICS if t not in set(await admin.list_topics())]
         if missing:
-            new = [NewTopic(t, num_partitions=PARTITIONS, replication_factor=1,
-                            topic_configs=TOPIC_CONFIGS.get(t, {})) for t in missing]
+            extra = ({"min.insync.replicas": str(min_insync_replicas)}
+                     if min_insync_replicas else {})
+            new = [NewTopic(t, num_partitions=PARTITIONS, replication_factor=replication_factor,
+                            topic_configs={**TOPIC_CONFIGS.get(t, {}), **extra})
+                   for t in missing]
             response = await admin.create_topics(new)
             # aiokafka annotates create_topics as returning the base Response; every
             # CreateTopicsResponse version it may return has topic_errors.
@@ -337,9 +341,14 @@ async def _ensure_topics(settings: Settings) -> list[str]:
         await admin.close()
 
 
-def ensure_topics(settings: Settings) -> list[str]:
-    """Create every topic of ALL_TOPICS that is missing; return the ones created."""
-    return _sync.run(_ensure_topics(settings))
+def ensure_topics(settings: Settings, replication_factor: int = 1,
+                  min_insync_replicas: int | None = None) -> list[str]:
+    """Create every topic of ALL_TOPICS that is missing; return the ones created.
+
+    The embedded broker is one node (factor 1); the cluster (infra/cluster.py) asks for 3
+    replicas of which 2 must be in sync for a write to be acknowledged.
+    """
+    return _sync.run(_ensure_topics(settings, replication_factor, min_insync_replicas))
 
 
 def stop(settings: Settings, timeout: float = 20) -> bool:

@@ -27,6 +27,7 @@ from verdictflow.platform.settings import Settings
 log = structlog.get_logger(__name__)
 
 INFRA_ORDER = ("kafka", "temporal")  # stopped last, in this order
+CLUSTER_PREFIX = "cluster-"  # the scale path's processes: infra.cluster.stop orders them
 _START_MARK = "=== verdictflow supervisor: start "
 # Popen objects of processes started by this Python process: holding them keeps Popen's
 # "still running" ResourceWarning quiet, and lets stop() reap them instead of leaving zombies.
@@ -220,9 +221,10 @@ def stop(name: str, settings: Settings, timeout: float = 20) -> bool:
 def stop_all(settings: Settings, timeout: float = 20) -> list[str]:
     """Stop every supervised process: app services first, then Kafka, then Temporal.
 
-    Returns the names that were running and are now stopped.
+    The cluster's (``cluster-*``) are left to ``infra.cluster.stop``, which knows their
+    order. Returns the names that were running and are now stopped.
     """
-    names = list(running(settings))
+    names = [n for n in running(settings) if not n.startswith(CLUSTER_PREFIX)]
     apps = [n for n in names if n not in INFRA_ORDER]
     ordered = apps + [n for n in INFRA_ORDER if n in names]
     return [n for n in ordered if stop(n, settings, timeout)]

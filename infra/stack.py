@@ -11,7 +11,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
-from infra import kafka, processes, temporal
+from infra import cluster, kafka, processes, temporal
 from verdictflow.domain.topics import ALL_TOPICS
 from verdictflow.platform.settings import Settings, get_settings
 from workflows.search_attributes import ALL as SEARCH_ATTRIBUTES
@@ -76,11 +76,20 @@ def up(settings: Settings | None = None) -> None:
     print(f"stack up in {time.monotonic() - began:.1f}s (state {s.state_dir})", flush=True)
 
 
+def up_cluster(settings: Settings | None = None) -> Settings:
+    """The scale path (infra/cluster.py): Temporal's server on PostgreSQL, three Kafka
+    brokers. Returns the settings that point at it; raises StackError on a failure."""
+    s = settings or get_settings()
+    return _step("cluster", lambda: cluster.up(s, say=lambda line: print(line, flush=True)))
+
+
 def down(settings: Settings | None = None) -> list[str]:
-    """Stop every supervised process (app services, then Kafka, then Temporal)."""
+    """Stop every supervised process (app services, then Kafka, then Temporal, then the
+    cluster's brokers, its Temporal and its PostgreSQL)."""
     s = settings or get_settings()
     pids = processes.running(s)
     stopped = processes.stop_all(s)
+    stopped += cluster.stop(s)
     for name in stopped:
         _ok(name, f"stopped (pid {pids[name]})")
     if not stopped:
@@ -118,6 +127,17 @@ def status(settings: Settings | None = None) -> int:
         healthy = False
         _bad("temporal", line + "not healthy")
 
+    if on_cluster := cluster.running(s):
+        c = cluster.settings_for(s)
+        up_nodes = len((kafka.describe(c, timeout=3.0) or {}).get("brokers", []))
+        serving = temporal.is_healthy(c, timeout=3.0)
+        line = (f"{len(on_cluster)}/{len(cluster.NAMES)} processes, temporal "
+                f"{c.temporal_address} {'healthy' if serving else 'not healthy'}, "
+                f"kafka {up_nodes}/{cluster.BROKERS} brokers")
+        if serving and up_nodes == cluster.BROKERS:
+            _ok("cluster", line)
+        else:
+            _bad("cluster", line)
     for name, pid in pids.items():
         if name not in processes.INFRA_ORDER:
             _ok(name, f"running (pid {pid}), log {processes.log_path(name, s)}")

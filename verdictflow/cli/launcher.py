@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Mapping
 
 import httpx
 
@@ -19,13 +20,14 @@ def argv(service: str) -> list[str]:
     return cli + (["gateway", "--all"] if service == "gateways" else [service])
 
 
-def start_services(settings: Settings) -> None:
+def start_services(settings: Settings, env: Mapping[str, str] | None = None) -> None:
+    """``env``: ``VF_*`` settings laid over this process's for the services (the cluster's)."""
     # Services only read organisation keys: the embedded system provisions them here.
     made = provision_for_development(settings)
     if made:
         print(f"✓ {len(made)} development key file(s) in {settings.keys_dir}")
     for name in SERVICES:
-        processes.start(name, argv(name), settings=settings)
+        processes.start(name, argv(name), settings=settings, env=env)
         print(f"✓ {name:<9} pid {processes.pid_of(name, settings)}")
     _wait_for_api(settings)
 

@@ -66,12 +66,19 @@ def _read_model() -> Database:
 
 # -- infrastructure ---------------------------------------------------------------
 @stack_app.command("up")
-def stack_up() -> None:
+def stack_up(
+    cluster: Annotated[bool, typer.Option(
+        "--cluster", help="The scale path instead: Temporal's own server (built with Go) on "
+        "PostgreSQL and three Kafka brokers with replication factor 3 (infra/cluster.py)")] = False,
+) -> None:
     """Start Temporal and Kafka (idempotent), create topics and search attributes."""
     from infra import stack
 
     try:
-        stack.up(get_settings())
+        if cluster:
+            stack.up_cluster(get_settings())
+        else:
+            stack.up(get_settings())
     except stack.StackError:
         raise typer.Exit(1) from None
 
@@ -86,7 +93,7 @@ def stack_jars() -> None:
 
 @stack_app.command("down")
 def stack_down() -> None:
-    """Stop everything verdictflow started: services, Kafka, Temporal."""
+    """Stop everything verdictflow started: services, Kafka, Temporal, the cluster."""
     from infra import stack
 
     stack.down(get_settings())
@@ -100,11 +107,28 @@ def stack_status() -> None:
 
 
 @services_app.command("up")
-def services_up() -> None:
+def services_up(
+    cluster: Annotated[bool, typer.Option(
+        "--cluster", help="Point them at the cluster of `stack up --cluster`")] = False,
+) -> None:
     """Start worker, ingest, gateways and API in the background (idempotent)."""
     from verdictflow.cli.launcher import start_services
 
-    start_services(get_settings())
+    if cluster:
+        from infra import cluster as scale
+        from verdictflow.cli import migrate
+
+        settings = get_settings()
+        env = scale.service_env(settings)
+        # An empty PostgreSQL: the read model's schema by its migrations, once, before the
+        # services start (each would otherwise create the tables at once, and race).
+        migrate.upgrade(scale.settings_for(settings))
+        start_services(scale.settings_for(settings), env=env)
+        for key in ("VF_TEMPORAL_ADDRESS", "VF_KAFKA_BOOTSTRAP"):
+            print(f"  {key}={env[key]}")
+        print(f"  (all VF_* settings of the cluster: {scale.cluster_dir(settings)}/cluster.env)")
+    else:
+        start_services(get_settings())
 
 
 @services_app.command("down")

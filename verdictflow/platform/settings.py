@@ -37,6 +37,13 @@ class Settings(BaseSettings):
     kafka_controller_port: int = 9093
     manage_kafka: bool = True
 
+    # The scale path (``make cluster``): Temporal's own server on PostgreSQL and three Kafka
+    # brokers, on loopback ports of their own moved by this offset (see infra/cluster.py).
+    # Its Go builds are cached per Temporal version under ``cluster_bin_dir`` (default
+    # ``{state_dir}/cluster/bin``).
+    cluster_port_offset: int = Field(default=0, ge=0, le=20000)
+    cluster_bin_dir: Path | None = None
+
     # Read model
     database_url: str = ""
 
