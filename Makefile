@@ -2,6 +2,7 @@
 #   make demo   set up, start the embedded stack and services, run the sample verdicts
 #   make test   set up, run every test (the tests start and stop their own stack)
 #   make chaos  SIGKILL the running system's parts mid-flight: nothing lost, nothing doubled
+#   make bench  what a case costs beside a bare Temporal workflow (JSON lines)
 
 PYTHON  ?= python3
 VENV    ?= .venv
@@ -11,7 +12,7 @@ STAMP   := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1
 
 export VF_STATE_DIR ?= $(CURDIR)/.state
 
-.PHONY: install jars up down status demo services lint typecheck test unit chaos clean
+.PHONY: install jars up down status demo services lint typecheck test unit chaos bench clean
 
 install: $(STAMP)
 
@@ -58,6 +59,12 @@ chaos: jars
 
 unit: install
 	$(PY) -m pytest -ra tests/unit tests/workflows
+
+# What a case costs beside bare Temporal workflows on the same server: one JSON line per
+# scenario. Its own stack on ports moved by VF_BENCH_PORT_OFFSET (500); BENCH_ARGS for more
+# (e.g. BENCH_ARGS="--n 2000 --open-cases 10000", or --running for the VF_* stack).
+bench: jars
+	$(PY) bench/cases.py $(BENCH_ARGS)
 
 clean: down
 	rm -rf $(VENV) .state
