@@ -1,5 +1,8 @@
 """GET /tasks a page at a time: a stable order, filters, summary columns only."""
 
+# The API tests' ``env`` fixture is imported, and pytest passes it by the same name.
+# ruff: noqa: F811
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -9,7 +12,7 @@ from sqlalchemy import event
 
 from services.api import tasks as api_tasks
 from services.api.auth import Principal
-from tests.unit.test_api import ORG, Env, add_task, env  # noqa: F401 - the fixture
+from tests.unit.test_api import ORG, Env, add_task, env  # noqa: F401
 from verdictflow.platform.readmodel import CaseRecord, Task
 
 
