@@ -107,3 +107,13 @@ def test_the_list_never_reads_the_sealed_disclosure(env: Env) -> None:
     assert r.status_code == 200 and len(r.json()) == 1
     task_reads = [s for s in statements if "FROM tasks" in s]
     assert task_reads and not any("sealed_disclosure" in s for s in task_reads)
+
+
+def test_the_openapi_document_says_how_to_page(env: Env) -> None:
+    spec = env.client.get("/openapi.json").json()["paths"]["/tasks"]["get"]
+    assert "X-Next-Cursor" in spec["responses"]["200"]["headers"]
+    assert spec["responses"]["200"]["content"]["application/json"]["schema"]["type"] == "array"
+    params = {p["name"]: p for p in spec["parameters"]}
+    assert {"cursor", "limit", "kind", "state", "area", "due_before", "escalated"} <= set(params)
+    limit = params["limit"]["schema"]
+    assert limit["maximum"] == 200 and limit["default"] == 50
