@@ -19,7 +19,7 @@ their own (``--port-offset``, like the tests' ``VF_TEST_PORT_OFFSET``) and stop 
 already started: whatever is not running is started) and leaves everything running.
 Loopback only unless the ``VF_*`` settings say otherwise.
 
-    .venv/bin/python bench/cases.py --n 200 --rate 4 --steady-seconds 30
+    .venv/bin/python bench/cases.py --n 200 --rate 2 --steady-seconds 30
     .venv/bin/python bench/cases.py --n 500 --open-cases 2000
 """
 
@@ -426,8 +426,9 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--n", type=int, default=200, help="verdicts in the backlog")
-    parser.add_argument("--rate", type=float, default=4.0, help="verdicts/s when steady")
-    parser.add_argument("--steady-seconds", type=float, default=25.0,
+    parser.add_argument("--rate", type=float, default=2.0,
+                        help="verdicts/s when steady (keep it under the backlog's cases/s)")
+    parser.add_argument("--steady-seconds", type=float, default=30.0,
                         help="how long the steady rate is held (0: no steady scenario)")
     parser.add_argument("--open-cases", type=int, default=0,
                         help="open cases to hold for the API figures (opened as needed)")
