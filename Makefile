@@ -3,6 +3,7 @@
 #   make test   set up, run every test (the tests start and stop their own stack)
 #   make chaos  SIGKILL the running system's parts mid-flight: nothing lost, nothing doubled
 #   make cluster  the scale path: Temporal's own server on PostgreSQL, three Kafka brokers
+#   make bench  what a case costs beside a bare Temporal workflow (JSON lines)
 
 PYTHON  ?= python3
 VENV    ?= .venv
@@ -13,7 +14,7 @@ STAMP   := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1
 export VF_STATE_DIR ?= $(CURDIR)/.state
 
 .PHONY: install jars chromium up down status demo services lint typecheck test unit chaos clean \
-	cluster-deps cluster cluster-test
+	cluster-deps cluster cluster-test bench
 
 install: $(STAMP)
 
@@ -85,6 +86,12 @@ cluster-test: jars cluster-deps
 
 unit: install
 	$(PY) -m pytest -ra tests/unit tests/workflows
+
+# What a case costs beside bare Temporal workflows on the same server: one JSON line per
+# scenario. Its own stack on ports moved by VF_BENCH_PORT_OFFSET (500); BENCH_ARGS for more
+# (e.g. BENCH_ARGS="--n 2000 --open-cases 10000", or --running for the VF_* stack).
+bench: jars
+	$(PY) bench/cases.py $(BENCH_ARGS)
 
 clean: down
 	rm -rf $(VENV) .state

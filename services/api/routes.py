@@ -8,9 +8,10 @@ caller sees is the function's business (own organisation only, another's task is
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from datetime import date
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Response
 from sqlmodel import select
 
 from services.api import tasks
@@ -47,15 +48,39 @@ def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/tasks", tags=["tasks"])
+NEXT_CURSOR = "X-Next-Cursor"
+
+
+@router.get("/tasks", tags=["tasks"], responses={
+    **_problems(400),
+    200: {"headers": {NEXT_CURSOR: {
+        "description": "the cursor of the next page (pass it as `cursor`); absent on the "
+                       "last page", "schema": {"type": "string"}}}}})
 def list_tasks(
-    db: Db, user: TaskUser,
+    db: Db, user: TaskUser, response: Response,
     escalated: Annotated[bool, Query(description="only tasks past their deadline, escalated "
                                      "to the organisation's supervisors")] = False,
+    kind: Annotated[str | None, Query(description="one task kind (of the caller's role)",
+                                      max_length=40)] = None,
+    state: Annotated[Literal["open", "done", "withdrawn"],
+                     Query(description="the tasks' state")] = "open",
+    area: Annotated[str | None, Query(description="only the cases of this housing area",
+                                      max_length=80)] = None,
+    due_before: Annotated[date | None, Query(description="deadline before this day")] = None,
+    cursor: Annotated[str | None, Query(description=f"the previous page's {NEXT_CURSOR}",
+                                        max_length=512)] = None,
+    limit: Annotated[int, Query(ge=1, le=tasks.MAX_PAGE_SIZE,
+                                description="page size")] = tasks.PAGE_SIZE,
 ) -> list[TaskSummary]:
-    """The caller organisation's open tasks: escalated ones first (their deadline passed and
-    they went to the supervisors), then earliest deadline first."""
-    return tasks.list_open_tasks(db, user, escalated)
+    """The caller organisation's tasks, a page at a time: escalated ones first (their
+    deadline passed and they went to the supervisors), then earliest deadline first, then
+    by task id. The body stays the plain list it always was; the next page's cursor comes
+    in the `X-Next-Cursor` header (absent on the last page)."""
+    page = tasks.list_tasks_page(db, user, escalated_only=escalated, kind=kind, state=state,
+                                 area=area, due_before=due_before, cursor=cursor, limit=limit)
+    if page.next_cursor:
+        response.headers[NEXT_CURSOR] = page.next_cursor
+    return page.items
 
 
 @router.get("/tasks/{task_id}", tags=["tasks"], responses=_problems(404, 502))

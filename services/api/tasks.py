@@ -8,10 +8,12 @@ never disclosure content, names, CPR numbers or a justification.
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
 import hashlib
 import json
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, Protocol, TypedDict
 
 from fastapi import Request
@@ -33,7 +35,13 @@ from verdictflow.platform.casekeys import CaseKeyDestroyed, CaseKeyUnknown
 from verdictflow.platform.database import Database
 from verdictflow.platform.keys import KeyStore
 from verdictflow.platform.log import get_logger
-from verdictflow.platform.readmodel import Task, get_task, open_tasks
+from verdictflow.platform.readmodel import (
+    Task,
+    TaskFilter,
+    TaskPosition,
+    get_task,
+    task_page,
+)
 from verdictflow.platform.settings import Settings
 from verdictflow.platform.temporal import connect
 from workflows.case.messages import (
@@ -154,10 +162,64 @@ def visible_to(task: Task | None, principal: Principal) -> bool:
             and task.kind in TASK_KINDS.get(principal.role, frozenset()))
 
 
-def list_open_tasks(db: Database, principal: Principal,
-                    escalated_only: bool = False) -> list[TaskSummary]:
-    rows = open_tasks(db, principal.org_id, escalated_only)
-    return [TaskSummary.model_validate(t) for t in rows if visible_to(t, principal)]
+class InvalidCursor(TaskError):
+    def __init__(self) -> None:
+        super().__init__("invalid cursor: pass the X-Next-Cursor of the previous page as is")
+
+
+PAGE_SIZE = 50
+MAX_PAGE_SIZE = 200
+
+
+@dataclass(frozen=True)
+class TaskPage:
+    items: list[TaskSummary]
+    next_cursor: str | None  # None: the last page
+
+
+def encode_cursor(position: TaskPosition) -> str:
+    raw = json.dumps([position.segment, position.due_on.isoformat() if position.due_on
+                      else None, position.task_id], separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> TaskPosition:
+    """Opaque to callers; a task id and a date inside, both the caller's own already."""
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        segment, due, task_id = json.loads(base64.urlsafe_b64decode(padded))
+        if not (isinstance(segment, int) and 0 <= segment < 4 and isinstance(task_id, str)):
+            raise ValueError
+        return TaskPosition(segment, date.fromisoformat(due) if due else None, task_id)
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError) as exc:
+        raise InvalidCursor() from exc
+
+
+def list_tasks_page(db: Database, principal: Principal, *, escalated_only: bool = False,
+                    kind: str | None = None, state: str = "open", area: str | None = None,
+                    due_before: date | None = None, cursor: str | None = None,
+                    limit: int | None = PAGE_SIZE) -> TaskPage:
+    """The caller's tasks, a page at a time (``limit`` None: every one), in a stable order:
+    escalated first, then by deadline, then by id; only the summary columns are read."""
+    kinds = TASK_KINDS.get(principal.role, frozenset())
+    if kind is not None:
+        kinds = kinds & {kind}
+    where = TaskFilter(kinds=frozenset(kinds), state=state, area_id=area,
+                       due_before=due_before, escalated_only=escalated_only)
+    after = decode_cursor(cursor) if cursor else None
+    rows, position = task_page(db, principal.org_id, where, after,
+                               limit if limit is not None else 10**9)
+    return TaskPage([TaskSummary.model_validate(r) for r in rows],
+                    encode_cursor(position) if position else None)
+
+
+def list_open_tasks(db: Database, principal: Principal, escalated_only: bool = False, *,
+                    kind: str | None = None, area: str | None = None,
+                    due_before: date | None = None, limit: int | None = None
+                    ) -> list[TaskSummary]:
+    """Every open task of the caller (or the first ``limit``), in the inbox's order."""
+    return list_tasks_page(db, principal, escalated_only=escalated_only, kind=kind,
+                           area=area, due_before=due_before, limit=limit).items
 
 
 def task_for(db: Database, principal: Principal, task_id: str) -> Task:

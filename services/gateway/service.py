@@ -8,6 +8,12 @@ organisation; only one that verifies deletes the copy. Whatever fails validation
 verification or opening is dead-lettered with the reason and never acted on
 (``verdictflow.platform.delivery``). Offsets are committed after the receipt is published; a
 replay finds the disclosure kept and sends the same receipt (same event id) again.
+
+Several organisations in one process (``gateway --all``) share one consumer (group
+``gateways``) that hands each record to the gateway of the organisation it is keyed to:
+the topic is read once, not once per organisation. Each organisation keeps its own keys,
+checks and receipts; a record keyed to an organisation not served here is skipped, as
+before.
 """
 
 from __future__ import annotations
@@ -16,6 +22,8 @@ import asyncio
 import json
 from datetime import UTC
 from typing import Any
+
+from aiokafka import AIOKafkaConsumer
 
 from services.gateway import inbox
 from verdictflow.domain.cloudevents import cloud_event
@@ -55,13 +63,22 @@ class HousingGateway:
     def __init__(self, settings: Settings, org_id: str, keys: KeyStore,
                  publisher: EventPublisher, store: Database) -> None:
         self.org_id = org_id
+        self.settings = settings
         self.keys = keys
         self.publisher = publisher
         self.dead_letters = DeadLetters(publisher)
         self.db = store
-        self.consumer = consumer(settings, f"gateway-{org_id}", HOUSING_DISCLOSURES)
+        self._consumer: AIOKafkaConsumer | None = None
         self.received = 0
         self.refused = 0
+
+    @property
+    def consumer(self) -> AIOKafkaConsumer:
+        """Its own consumer, made when it runs alone (``GatewayDispatcher`` has one for all)."""
+        if self._consumer is None:
+            self._consumer = consumer(self.settings, f"gateway-{self.org_id}",
+                                      HOUSING_DISCLOSURES)
+        return self._consumer
 
     async def start(self) -> None:
         await start_when_reachable(self.consumer)
@@ -147,18 +164,59 @@ class HousingGateway:
         await self.publisher.publish(HOUSING_RECEIPTS, self.org_id, event)
 
 
+MULTI_GROUP_ID = "gateways"
+
+
+class GatewayDispatcher:
+    """One consumer for several organisations: each record goes to the gateway of the
+    organisation it is keyed to (the recipient org id), which checks it as it always did."""
+
+    def __init__(self, settings: Settings, gateways: list[HousingGateway]) -> None:
+        self.by_org = {g.org_id: g for g in gateways}
+        self.dead_letters = DeadLetters(gateways[0].publisher)
+        self.consumer = consumer(settings, MULTI_GROUP_ID, HOUSING_DISCLOSURES)
+
+    async def start(self) -> None:
+        await start_when_reachable(self.consumer)
+
+    async def stop(self) -> None:
+        await self.consumer.stop()
+
+    def _gateway(self, record: Record) -> HousingGateway | None:
+        try:
+            return self.by_org.get((record.key or b"").decode())
+        except UnicodeDecodeError:
+            return None
+
+    async def handle(self, record: Record) -> None:
+        gateway = self._gateway(record)
+        if gateway is not None:  # else another organisation's record, as for one gateway
+            await gateway.handle(record)
+
+    async def dead_letter(self, record: Record, reason: str) -> None:
+        gateway = self._gateway(record)
+        if gateway is not None:
+            await gateway.dead_letter(record, reason)
+        else:  # unreachable (handle skips such records), yet never lost
+            await self.dead_letters(record, reason)
+
+    async def run(self) -> None:
+        await consume(self.consumer, self.handle, self.dead_letter, log, max_records=100)
+
+
 async def run_gateways(settings: Settings, org_ids: list[str], keys: KeyStore) -> None:
-    """Several organisations' gateways in one process: the embedded default's convenience."""
+    """One organisation's gateway, or several in one process (the embedded default's
+    convenience) behind one consumer."""
     store = inbox.gateway_store(settings)
     async with EventPublisher(settings) as publisher:
         gateways = [HousingGateway(settings, org, keys, publisher, store) for org in org_ids]
-        for g in gateways:
-            await g.start()
+        runner: HousingGateway | GatewayDispatcher = (
+            gateways[0] if len(gateways) == 1 else GatewayDispatcher(settings, gateways))
+        await runner.start()
         try:
-            await asyncio.gather(*(g.run() for g in gateways))
+            await runner.run()
         finally:
-            for g in gateways:
-                await g.stop()
+            await runner.stop()
             store.dispose()
 
 

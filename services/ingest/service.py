@@ -10,17 +10,27 @@ A receipt moves a case only if it is the receipt of what the case sent, by the
 organisation it was sealed to, signed with one of that organisation's keys: its
 organisation is checked against the reference data before its id touches the key store,
 and the case is asked what it sent (``receipt_problem``).
+
+Verdicts and receipts are read by two consumers of the one group, each in its own task,
+so a receipt never queues behind a burst of new verdicts; the partitions of each topic
+keep their order. New cases are started only while fewer than
+``VF_INGEST_MAX_IN_FLIGHT`` of those this process started are still busy
+(``services.ingest.inflight``): the verdict consumer waits, the receipt consumer goes on.
 """
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Collection
 from typing import Any
 
+from sqlmodel import col, select
 from temporalio.client import Client, WorkflowQueryFailedError
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
+from services.ingest.inflight import InFlight
 from services.ingest.routing import (
     Action,
     SignalReceipt,
@@ -45,6 +55,7 @@ from verdictflow.platform.delivery import Poison, consume
 from verdictflow.platform.kafka import EventPublisher, Record, consumer, start_when_reachable
 from verdictflow.platform.keys import InvalidKeyId, KeyStore, MissingKey
 from verdictflow.platform.log import bind_case, get_logger, sensitive
+from verdictflow.platform.readmodel import CaseRecord, read_model_database
 from verdictflow.platform.reference import load_reference
 from verdictflow.platform.settings import Settings
 from verdictflow.platform.tracing import bind_trace
@@ -63,7 +74,15 @@ class IngestService:
         self.pseudonym_key = keys.pseudonym_key()
         self.organisations = frozenset(
             o.id for o in load_reference(settings).partnerships.housing_organisations)
-        self.consumer = consumer(settings, GROUP_ID, POLICE_VERDICTS, HOUSING_RECEIPTS)
+        # One group for both, as before the split: the committed offsets stay valid.
+        # The verdict consumer may wait for room (in_flight) up to a case's maximum age per
+        # new case: it gets longer than the default before the group counts it gone.
+        self.consumer = consumer(settings, GROUP_ID, POLICE_VERDICTS,
+                                 max_poll_interval_ms=900_000)
+        self.receipts_consumer = consumer(settings, GROUP_ID, HOUSING_RECEIPTS)
+        self.read_model = read_model_database(settings)
+        self.in_flight = InFlight(settings.ingest_max_in_flight,
+                                  settings.ingest_in_flight_seconds, self._stages)
         self.publisher = EventPublisher(settings)
         self.dead_letters = DeadLetters(self.publisher)
         # The police topic may carry a CPR number in plaintext: its dead letters are sealed.
@@ -75,13 +94,25 @@ class IngestService:
     async def start(self) -> None:
         await self.publisher.start()
         await start_when_reachable(self.consumer)
+        await start_when_reachable(self.receipts_consumer)
 
     async def stop(self) -> None:
         await self.consumer.stop()
+        await self.receipts_consumer.stop()
         await self.publisher.stop()
+        self.read_model.dispose()
 
     async def run(self) -> None:
-        await consume(self.consumer, self.handle, self.dead_letter, log, max_records=200)
+        await asyncio.gather(
+            consume(self.consumer, self.handle, self.dead_letter, log, max_records=50),
+            consume(self.receipts_consumer, self.handle, self.dead_letter, log,
+                    max_records=200))
+
+    def _stages(self, case_ids: Collection[str]) -> dict[str, str]:
+        with self.read_model.session() as s:
+            rows = s.exec(select(CaseRecord.case_id, CaseRecord.stage)
+                          .where(col(CaseRecord.case_id).in_(list(case_ids))))
+            return {case_id: stage for case_id, stage in rows}
 
     async def handle(self, record: Record) -> None:
         if record.topic == POLICE_VERDICTS:
@@ -159,6 +190,7 @@ class IngestService:
 
     async def _signal_or_start(self, action: Action) -> None:
         if isinstance(action, StartCase):
+            await self.in_flight.room()
             try:
                 await self.client.start_workflow(
                     VerdictCaseWorkflow.run,
@@ -169,6 +201,7 @@ class IngestService:
                     id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
                     id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
                 )
+                self.in_flight.started(action.case_id)
                 log.info("case_started", case_id=action.case_id)
             except WorkflowAlreadyStartedError:
                 log.info("duplicate_registration_absorbed", case_id=action.case_id)

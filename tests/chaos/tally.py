@@ -28,6 +28,7 @@ from sqlmodel import Session, select
 
 from infra.temporal import connect
 from services.gateway.inbox import ReceivedDisclosure, gateway_store
+from services.gateway.service import MULTI_GROUP_ID as GATEWAYS_GROUP
 from services.ingest.service import GROUP_ID as INGEST_GROUP
 from tests.integration.platform import read_topic
 from verdictflow.domain.topics import (
@@ -134,7 +135,8 @@ async def count(settings: Settings, case_ids: Collection[str]) -> Tally:
 async def backlog(settings: Settings, orgs: Collection[str]) -> int:
     """Records on the inputs not yet committed by the services that consume them."""
     groups = {INGEST_GROUP: (POLICE_VERDICTS, HOUSING_RECEIPTS)}
-    groups |= {f"gateway-{org}": (HOUSING_DISCLOSURES,) for org in orgs}
+    # The system runs `gateway --all`: one group for every organisation's gateway.
+    groups[GATEWAYS_GROUP] = (HOUSING_DISCLOSURES,)
     admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap)
     reader = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap,
                               enable_auto_commit=False)

@@ -92,7 +92,10 @@ async def start_when_reachable(client: _Startable, max_delay: float = 30.0) -> N
             delay = min(delay * 2, max_delay)
 
 
-def consumer(settings: Settings, group_id: str, *topics: str) -> AIOKafkaConsumer:
+def consumer(settings: Settings, group_id: str, *topics: str,
+             max_poll_interval_ms: int = 300_000) -> AIOKafkaConsumer:
+    """``max_poll_interval_ms``: how long a handler may hold the loop before the group
+    gives the partitions to another member (a consumer that waits on purpose sets more)."""
     return AIOKafkaConsumer(
         *topics,
         bootstrap_servers=settings.kafka_bootstrap,
@@ -100,4 +103,5 @@ def consumer(settings: Settings, group_id: str, *topics: str) -> AIOKafkaConsume
         enable_auto_commit=False,
         auto_offset_reset="earliest",
         client_id=group_id,
+        max_poll_interval_ms=max_poll_interval_ms,
     )

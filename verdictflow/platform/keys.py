@@ -33,7 +33,7 @@ from cryptography.hazmat.primitives.serialization import (
     load_pem_private_key,
 )
 
-from verdictflow.platform.casekeys import CaseKeyStore
+from verdictflow.platform.casekeys import DEFAULT_MAX_ENTRIES, DEFAULT_TTL_SECONDS, CaseKeyStore
 
 if TYPE_CHECKING:
     from verdictflow.platform.settings import Settings
@@ -135,12 +135,17 @@ class KeyStore(Protocol):
 
 
 class FileKeyStore:
-    def __init__(self, directory: Path, *, generate: bool = True) -> None:
+    def __init__(self, directory: Path, *, generate: bool = True,
+                 case_key_ttl_seconds: float = DEFAULT_TTL_SECONDS,
+                 case_key_max_entries: int = DEFAULT_MAX_ENTRIES) -> None:
         """``generate``: create platform secrets at first use (development only)."""
         self.dir = directory
         self.generate = generate
         self._lock = Lock()
         self._case_keys: CaseKeyStore | None = None
+        self._case_key_ttl = case_key_ttl_seconds
+        self._case_key_max = case_key_max_entries
+        self._master: tuple[str, dict[str, bytes]] | None = None
 
     # -- files -------------------------------------------------------------
     def _inside(self, path: Path) -> Path:
@@ -221,14 +226,19 @@ class FileKeyStore:
 
     # -- per-case data keys --------------------------------------------------
     def master_keys(self) -> tuple[str, dict[str, bytes]]:
-        """The key-encryption key that wraps every case's data key."""
-        return "m1", {"m1": self._secret("master.key")}
+        """The key-encryption key that wraps every case's data key; read once per process
+        (it never changes while one runs: there is no master rotation yet)."""
+        if self._master is None:
+            self._master = ("m1", {"m1": self._secret("master.key")})
+        return self._master
 
     def case_keys(self) -> CaseKeyStore:
         if self._case_keys is None:
             self._make_folders(self.dir)
             self._case_keys = CaseKeyStore(self._inside(self.dir / "case-keys.db"),
-                                           self.master_keys)
+                                           self.master_keys,
+                                           ttl_seconds=self._case_key_ttl,
+                                           max_entries=self._case_key_max)
         return self._case_keys
 
     # -- platform ------------------------------------------------------------
@@ -344,7 +354,9 @@ def _named(keys: dict[str, K], org_id: str, kid: str) -> K:
 
 
 def keystore_for(settings: Settings) -> FileKeyStore:
-    return FileKeyStore(settings.keys_dir, generate=settings.environment != "production")
+    return FileKeyStore(settings.keys_dir, generate=settings.environment != "production",
+                        case_key_ttl_seconds=settings.case_key_cache_seconds,
+                        case_key_max_entries=settings.case_key_cache_entries)
 
 
 def provision(store: FileKeyStore, org_ids: list[str]) -> list[str]:

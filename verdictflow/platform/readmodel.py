@@ -8,10 +8,11 @@ Every write is an upsert keyed on a natural id, so a retried activity writes onc
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Index, MetaData
+from sqlalchemy import Index, MetaData, and_, or_
 from sqlmodel import Field, SQLModel, col, select
 
 from verdictflow.platform.database import Database
@@ -86,6 +87,8 @@ class TryghedsindeksRecord(ReadModel, table=True):
 
 class Task(ReadModel, table=True):
     __tablename__ = "tasks"
+    # The inbox's page (task_page): an organisation's tasks in a state, by deadline, then id.
+    __table_args__ = (Index("ix_tasks_inbox", "org_id", "status", "due_on", "task_id"),)
     task_id: str = Field(primary_key=True)
     case_id: str = Field(index=True)
     kind: str  # "decision" (housing organisation) or "review" (police district)
@@ -243,6 +246,75 @@ def open_tasks(db: Database, org_id: str, escalated_only: bool = False) -> list[
             q = q.where(col(Task.escalated_at).is_not(None))
         rows = list(s.exec(q.order_by(col(Task.due_on), col(Task.created_at))))
     return sorted(rows, key=lambda t: t.escalated_at is None)  # stable: keeps the order
+
+
+# What an inbox row shows; never the sealed disclosure (the list never needs it).
+SUMMARY_COLUMNS = ("task_id", "case_id", "kind", "org_id", "status", "due_on", "created_at",
+                   "assignee", "escalated_at", "escalated_to", "legal_basis")
+
+
+@dataclass(frozen=True)
+class TaskPosition:
+    """Where a page ended, in the order escalated → dated → undated, then due date, then
+    id. ``segment`` numbers the four parts of that order (see ``task_page``)."""
+
+    segment: int
+    due_on: date | None
+    task_id: str
+
+
+@dataclass(frozen=True)
+class TaskFilter:
+    kinds: frozenset[str] | None = None  # the caller's role's kinds (and a chosen one)
+    state: str = "open"
+    area_id: str | None = None
+    due_before: date | None = None
+    escalated_only: bool = False
+
+
+def task_page(db: Database, org_id: str, where: TaskFilter, after: TaskPosition | None,
+              limit: int) -> tuple[list[Any], TaskPosition | None]:
+    """One page of the organisation's tasks, summary columns only, and where the next one
+    starts (None: this was the last).
+
+    Escalated tasks come first (they went to the supervisors), then by deadline and id. The
+    order is cut into segments, each a range scan of ``ix_tasks_inbox``: (escalated, dated),
+    (escalated, undated), (plain, dated), (plain, undated)."""
+    rows: list[Any] = []
+    start = after.segment if after else 0
+    with db.session() as s:
+        for segment in range(start, 4):
+            escalated, dated = segment < 2, segment % 2 == 0
+            if where.escalated_only and not escalated:
+                break
+            q = select(*(getattr(Task, c) for c in SUMMARY_COLUMNS)).where(
+                Task.org_id == org_id, Task.status == where.state)
+            q = q.where(col(Task.escalated_at).is_not(None) if escalated
+                        else col(Task.escalated_at).is_(None))
+            q = q.where(col(Task.due_on).is_not(None) if dated else col(Task.due_on).is_(None))
+            if where.kinds is not None:
+                q = q.where(col(Task.kind).in_(sorted(where.kinds)))
+            if where.due_before is not None:
+                q = q.where(col(Task.due_on) < where.due_before)
+            if where.area_id is not None:
+                q = q.where(col(Task.case_id).in_(
+                    select(CaseRecord.case_id).where(CaseRecord.area_id == where.area_id)))
+            if after is not None and segment == after.segment:
+                if dated and after.due_on is not None:
+                    q = q.where(or_(col(Task.due_on) > after.due_on,
+                                    and_(col(Task.due_on) == after.due_on,
+                                         col(Task.task_id) > after.task_id)))
+                else:
+                    q = q.where(col(Task.task_id) > after.task_id)
+            q = q.order_by(col(Task.due_on), col(Task.task_id)).limit(limit + 1 - len(rows))
+            found = list(s.exec(q))
+            rows.extend((segment, r) for r in found)
+            if len(rows) > limit:
+                break
+    if len(rows) <= limit:
+        return [r for _, r in rows], None
+    segment, last = rows[limit - 1]
+    return [r for _, r in rows[:limit]], TaskPosition(segment, last.due_on, last.task_id)
 
 
 def get_task(db: Database, task_id: str) -> Task | None:

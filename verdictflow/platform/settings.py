@@ -85,6 +85,18 @@ class Settings(BaseSettings):
     # How long the case waits for a housing organisation's receipt before sending again.
     receipt_timeout_seconds: int = 3600
 
+    # Case data keys held in memory (casekeys.py): a purge evicts at once in this process
+    # and, through the purge marker, in every process on the machine; this is the bound for
+    # any process that cannot see the marker. 0 seconds or entries: no cache.
+    case_key_cache_seconds: float = Field(default=60.0, ge=0, le=3600)
+    case_key_cache_entries: int = Field(default=10_000, ge=0, le=1_000_000)
+
+    # Ingest: cases it started that have not yet reached a waiting stage (read model), at
+    # most this many; beyond, it stops reading new verdicts until some settle (receipts
+    # and changes to existing cases go on). A case counts at most ``ingest_in_flight_seconds``.
+    ingest_max_in_flight: int = Field(default=64, ge=0, le=100_000)
+    ingest_in_flight_seconds: float = Field(default=120.0, gt=0, le=240)
+
     # Prometheus /metrics, one port per process (0: off); the API serves /metrics on its own
     # app. ``sdk_metrics_port_*``: the Temporal SDK's own exporter in that process (its
     # Runtime binds it). Loopback by default: a production stack sets VF_METRICS_HOST.

@@ -1,0 +1,465 @@
+"""What a case costs, beside a bare Temporal workflow on the same server in the same run.
+
+Prints one JSON line per scenario (stdout; progress goes to stderr):
+
+- ``backlog``: N verdicts produced at once; the time until all N cases wait at
+  ``awaiting_decision`` (the stage the read model records with the workflow's time), cases/s.
+- ``steady``: verdicts at an open-loop rate; latency produce → ``awaiting_decision``.
+- ``open_cases``: with many cases open, ``GET /tasks`` page latency and every process's RSS.
+
+Beside each, bare workflows (``bench/bare.py``) of the same shape run on the same server:
+one with as many activities as a case runs until ``awaiting_decision`` (counted from a
+real case's history), one with a single activity; every figure comes with its ratio
+(``ratio_to_bare_1_activity``, ``ratio_to_bare_same_activities``: case / bare, so a
+throughput ratio below 1 and a latency ratio above 1 are what a case costs more).
+
+By default the embedded stack and the services start on ports and a state directory of
+their own (``--port-offset``, like the tests' ``VF_TEST_PORT_OFFSET``) and stop at the end.
+``--running`` uses the ``VF_*`` environment as it is (another Temporal or Kafka, services
+already started: whatever is not running is started) and leaves everything running.
+Loopback only unless the ``VF_*`` settings say otherwise.
+
+    .venv/bin/python bench/cases.py --n 200 --rate 2 --steady-seconds 30
+    .venv/bin/python bench/cases.py --n 500 --open-cases 2000
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, redirect_stdout
+from datetime import UTC, date, datetime, timedelta
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import httpx
+from aiokafka import AIOKafkaProducer
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import Engine
+from temporalio.api.enums.v1 import EventType
+from temporalio.api.workflowservice.v1 import GetSystemInfoRequest
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import bare  # noqa: E402 - beside this script, import-light for the workflow sandbox
+
+from infra import processes, stack  # noqa: E402
+from verdictflow.cli.launcher import start_services  # noqa: E402
+from verdictflow.domain.identity import case_id_for  # noqa: E402
+from verdictflow.domain.topics import POLICE_VERDICTS  # noqa: E402
+from verdictflow.platform.identity_provider import issue_dev_token  # noqa: E402
+from verdictflow.platform.keys import keystore_for  # noqa: E402
+from verdictflow.platform.settings import Settings  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+AWAITING_DECISION = "awaiting_decision"
+
+
+def say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+# -- the stack ---------------------------------------------------------------------------
+def own_stack_env(state_dir: Path, off: int) -> dict[str, str]:
+    """The tests' ports moved by ``off`` (tests/conftest.py), the codec server's too."""
+    return {
+        "VF_ENVIRONMENT": "test", "VF_STATE_DIR": str(state_dir),
+        "VF_KAFKA_BOOTSTRAP": f"127.0.0.1:{19092 + off}",
+        "VF_KAFKA_CONTROLLER_PORT": str(19093 + off),
+        "VF_TEMPORAL_ADDRESS": f"127.0.0.1:{17233 + off}",
+        "VF_TEMPORAL_UI_PORT": str(18233 + off),
+        "VF_API_PORT": str(18000 + off), "VF_CODEC_SERVER_PORT": str(18081 + off),
+    }
+
+
+def reuse_jars(state_dir: Path) -> None:
+    """The Kafka jars ``make jars`` resolved for this checkout, as the tests reuse them."""
+    shared = Path(os.environ.get("VF_BENCH_JARS", ROOT / ".state" / "kafka" / "libs"))
+    target = state_dir / "kafka" / "libs"
+    if shared.exists() and not target.exists():
+        shutil.copytree(shared, target)
+
+
+# -- conditions --------------------------------------------------------------------------
+def cpu_times() -> list[int]:
+    with open("/proc/stat") as f:
+        return [int(v) for v in f.readline().split()[1:]]
+
+
+def cpu_share(before: list[int], after: list[int]) -> dict[str, float]:
+    """Steal and busy over the interval, percent of all CPU time (user nice system idle
+    iowait irq softirq steal)."""
+    delta = [a - b for a, b in zip(after, before, strict=False)]
+    total = sum(delta[:8]) or 1
+    idle = delta[3] + delta[4]
+    return {"cpu_steal_pct": round(100 * delta[7] / total, 2),
+            "cpu_busy_pct": round(100 * (total - idle) / total, 1)}
+
+
+def kafka_version() -> str:
+    pom = (ROOT / "infra" / "kafka" / "pom.xml").read_text()
+    found = re.search(r"<kafka.version>([^<]+)</kafka.version>", pom)
+    return found.group(1) if found else "unknown"
+
+
+async def versions(client: Client, settings: Settings) -> dict[str, Any]:
+    info = await client.workflow_service.get_system_info(GetSystemInfoRequest())
+    return {
+        "temporalio": metadata.version("temporalio"),
+        "temporal_server": info.server_version or "unknown",
+        "aiokafka": metadata.version("aiokafka"),
+        "kafka": kafka_version() if settings.manage_kafka else "external",
+        "python": sys.version.split()[0], "cpus": os.cpu_count(),
+    }
+
+
+def rss_mb(settings: Settings) -> dict[str, float]:
+    found = {**processes.running(settings), "bench": os.getpid()}
+    rss = {}
+    for name, pid in sorted(found.items()):
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+        except OSError:
+            continue
+        kb = re.search(r"VmRSS:\s+(\d+)", status)
+        if kb:
+            rss[name] = round(int(kb.group(1)) / 1024, 1)
+    return rss
+
+
+def pct(values: list[float], p: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))], 3)
+
+
+def summary(latencies: list[float]) -> dict[str, float | None]:
+    return {"p50_s": pct(latencies, 50), "p99_s": pct(latencies, 99),
+            "mean_s": round(statistics.fmean(latencies), 3) if latencies else None}
+
+
+def ratio(case: float | None, bare_value: float | None) -> float | None:
+    return round(case / bare_value, 3) if case and bare_value else None
+
+
+# -- verdicts ----------------------------------------------------------------------------
+def cpr(i: int) -> str:
+    """A well-formed, illustrative CPR number per verdict (a date in 1980-1999)."""
+    day, month, year = 1 + i % 28, 1 + (i // 28) % 12, 80 + (i // 336) % 20
+    return f"{day:02d}{month:02d}{year:02d}{1000 + i % 9000:04d}"
+
+
+def registered(verdict_id: str, i: int) -> dict[str, Any]:
+    """A verdict every default policy discloses to the Brøndby Strand organisation."""
+    decided = (date.today() - timedelta(days=5)).isoformat()
+    return {
+        "specversion": "1.0", "id": str(uuid.uuid4()), "source": "urn:dk:politi:kbh-vestegn",
+        "type": "dk.politi.verdict.registered.v1", "time": datetime.now(UTC).isoformat(),
+        "subject": verdict_id, "datacontenttype": "application/json",
+        "data": {
+            "verdict_id": verdict_id, "police_district": "kbh-vestegn",
+            "case_reference": "0100-70111-00123-26", "court": "Retten i Glostrup",
+            "decided_on": decided, "final": True,
+            "person": {"cpr": cpr(i), "name": "Benchperson Illustrativ",
+                       "registered_address": {"street": "Strandesplanaden 12, 3. tv",
+                                              "postcode": "2660", "city": "Brøndby Strand"}},
+            "offences": [{"law": "straffeloven", "section": "244",
+                          "description": "vold (illustrativ)"}],
+            "sentence": {"kind": "unconditional_custody", "days": 60},
+            "crime_scene": {"street": "Brøndby Strand Centret", "postcode": "2660",
+                            "city": "Brøndby Strand", "lat": 55.6197, "lon": 12.4186},
+        },
+    }
+
+
+class Cases:
+    """Produces verdicts and watches the read model for their cases' stages."""
+
+    def __init__(self, settings: Settings, run_id: str) -> None:
+        self.settings = settings
+        self.run_id = run_id
+        self.pseudonym_key = keystore_for(settings).pseudonym_key()
+        self.engine: Engine = create_engine(settings.database_url)
+        self.count = 0
+        self.producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap,
+                                         linger_ms=5)
+
+    async def __aenter__(self) -> Cases:
+        await self.producer.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.producer.stop()
+        self.engine.dispose()
+
+    async def produce(self, at: Callable[[int], float] | None, n: int) -> dict[str, float]:
+        """``n`` verdicts, the i-th at ``at(i)`` (monotonic) or all at once; case id →
+        wall-clock time it was sent."""
+        sent: dict[str, float] = {}
+        pending = []
+        for i in range(n):
+            if at is not None:
+                delay = at(i) - time.monotonic()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+            k = self.count
+            self.count += 1
+            verdict_id = f"KBV-BENCH-{self.run_id}-{k}"
+            event = registered(verdict_id, k)
+            sent[case_id_for(verdict_id, self.pseudonym_key)] = time.time()
+            pending.append(await self.producer.send(
+                POLICE_VERDICTS, json.dumps(event).encode(), key=verdict_id.encode()))
+        await self.producer.flush()
+        await asyncio.gather(*pending)
+        return sent
+
+    def reached(self, since: float) -> dict[str, float]:
+        """Case id → when it entered ``awaiting_decision`` (workflow time, epoch s)."""
+        cutoff = datetime.fromtimestamp(since - 5, UTC).replace(tzinfo=None)
+        with self.engine.connect() as db:
+            rows = db.execute(text("SELECT case_id, at FROM case_stages"
+                                   " WHERE stage = :s AND at >= :t"),
+                              {"s": AWAITING_DECISION, "t": cutoff}).all()
+        return {r[0]: _epoch(r[1]) for r in rows}
+
+    def open_tasks(self) -> tuple[int, str | None]:
+        with self.engine.connect() as db:
+            rows = db.execute(text("SELECT org_id, count(*) FROM tasks WHERE status = 'open'"
+                                   " GROUP BY org_id ORDER BY 2 DESC")).all()
+        return sum(r[1] for r in rows), (rows[0][0] if rows else None)
+
+    async def wait(self, sent: dict[str, float], since: float,
+                   timeout: float) -> dict[str, float]:
+        deadline = time.monotonic() + timeout
+        while True:
+            reached = {c: t for c, t in self.reached(since).items() if c in sent}
+            if len(reached) == len(sent) or time.monotonic() > deadline:
+                return reached
+            await asyncio.sleep(0.25)
+
+
+def _epoch(value: Any) -> float:
+    at = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    return (at if at.tzinfo else at.replace(tzinfo=UTC)).timestamp()
+
+
+# -- bare workflows ----------------------------------------------------------------------
+async def run_bare(client: Client, run_id: str, activities: int, n: int,
+                   at: Callable[[int], float] | None) -> dict[str, Any]:
+    """``n`` bare workflows started at once or on schedule; throughput and latency."""
+    latencies: list[float] = []
+    ends: list[float] = []
+    t0 = time.time()
+
+    async def one(i: int) -> None:
+        if at is not None:
+            delay = at(i) - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
+        started = time.time()
+        handle = await client.start_workflow(
+            bare.BareWorkflow.run, activities, id=f"bench-bare-{run_id}-{activities}-{i}",
+            task_queue=bare.TASK_QUEUE)
+        await handle.result()
+        ends.append(time.time())
+        latencies.append(ends[-1] - started)
+
+    await asyncio.gather(*(one(i) for i in range(n)))
+    elapsed = max(ends) - t0
+    return {"activities": activities, "n": n, "elapsed_s": round(elapsed, 2),
+            "per_s": round(n / elapsed, 2), **summary(latencies)}
+
+
+async def case_activities(client: Client, case_id: str) -> int:
+    """Activities a real case scheduled until it waits at ``awaiting_decision``."""
+    history = await client.get_workflow_handle(case_id).fetch_history()
+    return sum(1 for e in history.events
+               if e.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED)
+
+
+# -- the API -----------------------------------------------------------------------------
+async def task_pages(settings: Settings, org: str, requests: int) -> dict[str, Any]:
+    """First pages and cursor pages of ``GET /tasks`` as the organisation's caseworker."""
+    token = issue_dev_token(settings, keystore_for(settings), org)
+    first: list[float] = []
+    later: list[float] = []
+    rows = 0
+    async with httpx.AsyncClient(base_url=settings.api_url, timeout=60,
+                                 headers={"Authorization": f"Bearer {token}"}) as http:
+        cursor: str | None = None
+        for _ in range(requests):
+            params = {"cursor": cursor} if cursor else {}
+            started = time.perf_counter()
+            response = await http.get("/tasks", params=params)
+            took = time.perf_counter() - started
+            response.raise_for_status()
+            (later if cursor else first).append(took)
+            rows = max(rows, len(response.json()))
+            cursor = response.headers.get("x-next-cursor")
+    return {"org": org, "requests": requests, "page_rows": rows,
+            "first_page_p95_s": pct(first, 95), "first_page_p50_s": pct(first, 50),
+            "next_page_p95_s": pct(later, 95), "next_pages": len(later)}
+
+
+# -- scenarios ---------------------------------------------------------------------------
+@contextmanager
+def measured() -> Iterator[dict[str, Any]]:
+    """CPU steal and busy share over the block, the load average at its start."""
+    conditions: dict[str, Any] = {"loadavg_start": os.getloadavg()[0]}
+    before = cpu_times()
+    yield conditions
+    conditions.update(cpu_share(before, cpu_times()))
+
+
+async def backlog(cases: Cases, client: Client, args: argparse.Namespace,
+                  base: dict[str, Any]) -> tuple[dict[str, Any], int]:
+    open_before, _ = cases.open_tasks()
+    with measured() as cpu:
+        t0 = time.time()
+        sent = await cases.produce(None, args.n)
+        reached = await cases.wait(sent, t0, args.timeout)
+    elapsed = (max(reached.values()) - t0) if reached else None
+    per_s = round(len(reached) / elapsed, 2) if elapsed else None
+    k = await case_activities(client, next(iter(reached))) if reached else 1
+    say(f"backlog: {len(reached)}/{args.n} cases in {elapsed} s; a case runs {k} activities")
+    with measured() as bare_cpu:
+        bare1 = await run_bare(client, cases.run_id, 1, args.n, None)
+        barek = await run_bare(client, cases.run_id, k, args.n, None)
+    latency = summary([reached[c] - sent[c] for c in reached])
+    return {**base, "scenario": "backlog", "n": args.n, "open_cases_before": open_before,
+            **cpu, "bare_cpu": bare_cpu, "completed": len(reached),
+            "elapsed_s": round(elapsed, 2) if elapsed else None, "cases_per_s": per_s,
+            "latency": latency, "case_activities": k,
+            "bare_1_activity": bare1, "bare_same_activities": barek,
+            "ratio_to_bare_1_activity": ratio(per_s, bare1["per_s"]),
+            "ratio_to_bare_same_activities": ratio(per_s, barek["per_s"])}, k
+
+
+async def steady(cases: Cases, client: Client, args: argparse.Namespace,
+                 base: dict[str, Any], k: int) -> dict[str, Any]:
+    n = max(1, int(args.rate * args.steady_seconds))
+    open_before, _ = cases.open_tasks()
+
+    def schedule(start: float) -> Callable[[int], float]:
+        return lambda i: start + i / args.rate
+
+    with measured() as cpu:
+        t0 = time.time()
+        sent = await cases.produce(schedule(time.monotonic()), n)
+        reached = await cases.wait(sent, t0, args.timeout)
+    latency = summary([reached[c] - sent[c] for c in reached])
+    say(f"steady: {len(reached)}/{n} cases at {args.rate}/s, p50 {latency['p50_s']} s")
+    with measured() as bare_cpu:
+        bare1 = await run_bare(client, cases.run_id + "s", 1, n, schedule(time.monotonic()))
+        barek = await run_bare(client, cases.run_id + "s", k, n, schedule(time.monotonic()))
+    return {**base, "scenario": "steady", "n": n, "rate_per_s": args.rate,
+            "open_cases_before": open_before, **cpu, "bare_cpu": bare_cpu,
+            "completed": len(reached), "latency": latency, "case_activities": k,
+            "bare_1_activity": bare1, "bare_same_activities": barek,
+            "ratio_to_bare_1_activity": {
+                "p50": ratio(latency["p50_s"], bare1["p50_s"]),
+                "p99": ratio(latency["p99_s"], bare1["p99_s"])},
+            "ratio_to_bare_same_activities": {
+                "p50": ratio(latency["p50_s"], barek["p50_s"]),
+                "p99": ratio(latency["p99_s"], barek["p99_s"])}}
+
+
+async def open_cases(cases: Cases, settings: Settings, args: argparse.Namespace,
+                     base: dict[str, Any]) -> dict[str, Any]:
+    open_before, _ = cases.open_tasks()
+    filled = 0
+    fill_s = None
+    if args.open_cases > open_before:
+        filled = args.open_cases - open_before
+        say(f"open_cases: opening {filled} more cases")
+        t0 = time.time()
+        sent = await cases.produce(None, filled)
+        reached = await cases.wait(sent, t0, args.timeout)
+        fill_s = round(time.time() - t0, 1)
+        say(f"open_cases: {len(reached)}/{filled} more in {fill_s} s")
+    held, org = cases.open_tasks()
+    with measured() as cpu:
+        pages = await task_pages(settings, org or "bbs", args.page_requests)
+    return {**base, "scenario": "open_cases", "open_tasks": held, "opened_now": filled,
+            "fill_s": fill_s, **cpu, "tasks_api": pages, "rss_mb": rss_mb(settings)}
+
+
+async def run(settings: Settings, args: argparse.Namespace) -> None:
+    client = await Client.connect(settings.temporal_address,
+                                  namespace=settings.temporal_namespace)
+    run_id = uuid.uuid4().hex[:8]
+    base = {"bench": "cases", **await versions(client, settings),
+            "stack": "running" if args.running else "own",
+            "ingest_max_in_flight": getattr(settings, "ingest_max_in_flight", None),
+            "case_key_cache_s": getattr(settings, "case_key_cache_seconds", None)}
+    worker = Worker(client, task_queue=bare.TASK_QUEUE, workflows=[bare.BareWorkflow],
+                    activities=[bare.step])
+    async with worker, Cases(settings, run_id) as cases:
+        emit = _emitter()
+        line, k = await backlog(cases, client, args, base)
+        emit(line)
+        if args.steady_seconds > 0:
+            emit(await steady(cases, client, args, base, k))
+        emit(await open_cases(cases, settings, args, base))
+
+
+def _emitter() -> Callable[[dict[str, Any]], None]:
+    def emit(line: dict[str, Any]) -> None:
+        print(json.dumps(line), flush=True)
+    return emit
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--n", type=int, default=200, help="verdicts in the backlog")
+    parser.add_argument("--rate", type=float, default=2.0,
+                        help="verdicts/s when steady (keep it under the backlog's cases/s)")
+    parser.add_argument("--steady-seconds", type=float, default=30.0,
+                        help="how long the steady rate is held (0: no steady scenario)")
+    parser.add_argument("--open-cases", type=int, default=0,
+                        help="open cases to hold for the API figures (opened as needed)")
+    parser.add_argument("--page-requests", type=int, default=40)
+    parser.add_argument("--timeout", type=float, default=900.0, help="seconds per scenario")
+    parser.add_argument("--running", action="store_true",
+                        help="use the VF_* environment's stack and services; stop nothing")
+    parser.add_argument("--port-offset", type=int,
+                        default=int(os.environ.get("VF_BENCH_PORT_OFFSET", "500")))
+    parser.add_argument("--state-dir", type=Path, default=None,
+                        help="own stack's state (default: a temporary directory)")
+    args = parser.parse_args(argv)
+
+    made_dir = None
+    if not args.running:
+        state = args.state_dir or Path(made_dir := tempfile.mkdtemp(prefix="vf-bench-"))
+        os.environ.update(own_stack_env(state.resolve(), args.port_offset))
+        reuse_jars(state)
+    settings = Settings()
+    try:
+        with redirect_stdout(sys.stderr):  # the step lines; stdout carries the figures only
+            stack.up(settings)
+            start_services(settings)
+        asyncio.run(run(settings, args))
+    finally:
+        if not args.running:
+            with redirect_stdout(sys.stderr):
+                stack.down(settings)
+            if made_dir:
+                shutil.rmtree(made_dir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
