@@ -79,6 +79,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from verdictflow.domain.verdict import Verdict, VerdictChange, with_change
     from workflows import search_attributes as sa
+    from workflows.case.details import current_details
     from workflows.case.messages import (
         INVALID_DECISION,
         NOT_THE_CASE_ORG,
@@ -605,6 +606,10 @@ class VerdictCaseWorkflow:
         state.stage = stage
         state.stage_seq += 1
         workflow.upsert_search_attributes([sa.STAGE.value_set(stage.value)])
+        # The Web UI's "current details" for operators: ids and stages only. It is workflow
+        # metadata, not a command, so histories replay with or without it.
+        workflow.set_current_details(current_details(
+            self._case.case_id, self._case.verdict.police_district, state))
         e = state.eligibility
         await workflow.execute_activity_method(CaseBookActivities.record_stage, StageChange(
             case_id=self._case.case_id,
