@@ -15,10 +15,12 @@ from activities.deps import Deps
 from verdictflow.domain.cloudevents import cloud_event
 from verdictflow.domain.reminders import Notice
 from verdictflow.domain.topics import CASE_EVENTS, CASE_STAGE_CHANGED
+from verdictflow.platform.audit import DISCLOSURE_DELETED, record_audit
 from verdictflow.platform.readmodel import CaseRecord, Task, utcnow
 from workflows.case.messages import (
     CaseTerms,
     DeadlineNotice,
+    DeletionRecord,
     StageChange,
     TaskClosing,
     TaskOpening,
@@ -56,6 +58,7 @@ class CaseBookActivities:
             termination_days_before=p.termination_window.days_before,
             termination_days_after=p.termination_window.days_after,
             review_other_ground=p.review_other_ground,
+            retention_after_close_years=p.retention_after_close_years,
         )
 
     @activity.defn(name="record_stage")
@@ -142,4 +145,10 @@ class CaseBookActivities:
         )
         await self.deps.publisher.publish(CASE_EVENTS, n.case_id, event)
 
-
+    @activity.defn(name="record_deletion")
+    async def record_deletion(self, d: DeletionRecord) -> None:
+        # Idempotent on the retraction: ``once`` matches the detail, which names it.
+        await asyncio.to_thread(
+            record_audit, self.db, actor=d.org_id, action=DISCLOSURE_DELETED,
+            org_id=d.org_id, case_id=d.case_id,
+            detail=f"{d.disclosure_id} deleted on retraction {d.retraction_id}", once=True)

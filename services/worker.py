@@ -14,6 +14,7 @@ from activities.disclosure import DisclosureActivities
 from activities.eligibility import EligibilityActivities
 from activities.reentry import ReentryActivities
 from activities.requests import RequestActivities
+from activities.retention import RetentionActivities
 from workflows.case.workflow import VerdictCaseWorkflow
 from workflows.reentry.workflow import ReentryBlockWorkflow
 from workflows.request.workflow import DisclosureRequestWorkflow
@@ -28,11 +29,12 @@ def activities_of(deps: Deps) -> list[Callable[..., Any]]:
     requests = RequestActivities(deps)
     return [
         book.case_terms, book.record_stage, book.open_task, book.close_task,
-        book.notify_deadline,
+        book.notify_deadline, book.record_deletion,
         EligibilityActivities(deps).assess_eligibility,
         disclosure.seal_disclosure, disclosure.publish_disclosure, disclosure.retract_disclosure,
         reentry.place_block, reentry.lift_block,
         requests.record_request, requests.matching_cases, requests.open_requests,
+        RetentionActivities(deps).purge_case,
     ]
 
 

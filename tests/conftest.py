@@ -46,7 +46,8 @@ async def time_env(session_keys: FileKeyStore):  # noqa: ANN201
 
     server = BIN / "temporal-test-server"
     env = await WorkflowEnvironment.start_time_skipping(
-        data_converter=data_converter(session_keys),
+        # The tests' client is the worker's too: a self-purged case's last payloads.
+        data_converter=data_converter(session_keys, worker=True),
         test_server_existing_path=str(server) if server.exists() else None,
     )
     await register_search_attributes(env.client, "default")

@@ -18,6 +18,7 @@ from activities.disclosure import DisclosureActivities
 from activities.eligibility import EligibilityActivities
 from activities.reentry import ReentryActivities
 from activities.requests import RequestActivities
+from activities.retention import RetentionActivities
 from verdictflow.domain.policy import Eligibility, EligibilityDecision, RuleOutcome
 from verdictflow.domain.requests import OpenRequest
 from verdictflow.domain.verdict import Address, CrimeScene, Offence, Person, Sentence, Verdict
@@ -25,8 +26,11 @@ from workflows.case.messages import (
     CaseInput,
     CaseTerms,
     DeadlineNotice,
+    DeletionRecord,
     EligibilityRequest,
     PublishRequest,
+    PurgeDone,
+    PurgeRequest,
     RetractRequest,
     SealRequest,
     StageChange,
@@ -121,6 +125,9 @@ class FakeActivities:
     matches: list[MatchedCase] = field(default_factory=list)  # what requests look up
     request_rows: list[RequestRecord] = field(default_factory=list)
     sealed: list[SealRequest] = field(default_factory=list)
+    retractions: list[RetractRequest] = field(default_factory=list)  # every one sent, repeats too
+    deletions: list[DeletionRecord] = field(default_factory=list)
+    purges: list[PurgeRequest] = field(default_factory=list)
 
     @staticmethod
     def sealed_for(disclosure_id: str) -> dict[str, str]:
@@ -153,7 +160,9 @@ class FakeActivities:
 
         @stand_in(DisclosureActivities.retract_disclosure)
         async def retract_disclosure(req: RetractRequest) -> None:
-            self.retracted.append(req.disclosure_id)
+            if req.disclosure_id not in self.retracted:
+                self.retracted.append(req.disclosure_id)
+            self.retractions.append(req)
 
         @stand_in(CaseBookActivities.open_task)
         async def open_task(t: TaskOpening) -> None:
@@ -187,9 +196,21 @@ class FakeActivities:
         async def record_request(r: RequestRecord) -> None:
             self.request_rows.append(r)
 
+        @stand_in(CaseBookActivities.record_deletion)
+        async def record_deletion(d: DeletionRecord) -> None:
+            self.deletions.append(d)
+
+        @stand_in(RetentionActivities.purge_case)
+        async def purge_case(req: PurgeRequest) -> PurgeDone:
+            # Records the last stage as the real one does; destroys nothing (tests that
+            # prove the shredding register their own).
+            self.stages.append(req.last_stage.stage)
+            self.purges.append(req)
+            return PurgeDone(req.case_id, True, 0)
+
         left_out = {activity_name(real) for real in but}
         stand_ins: list[Callable[..., Any]] = [
             case_terms, record_stage, assess_eligibility, seal_disclosure, publish_disclosure,
             retract_disclosure, open_task, close_task, notify_deadline, place_block, lift_block,
-            open_requests, matching_cases, record_request]
+            open_requests, matching_cases, record_request, record_deletion, purge_case]
         return [s for s in stand_ins if activity_name(s) not in left_out]

@@ -121,7 +121,7 @@ def worker() -> None:
 
     async def main() -> None:
         deps = Deps.build(settings)
-        await run_worker(await connect(settings, deps.keys), deps)
+        await run_worker(await connect(settings, deps.keys, worker=True), deps)
 
     serve("worker", settings, main)
 

@@ -27,6 +27,8 @@ class Stage(StrEnum):
     OVERTURNED = "overturned"
     RETRACTED = "retracted"
     CLOSED = "closed"
+    # The personal data destroyed (crypto-shredding, retention over): the case's last stage.
+    PURGED = "purged"
 
 
 class Outcome(StrEnum):
@@ -51,6 +53,18 @@ class TaskKind(StrEnum):
     REVIEW = "review"
     DECISION = "decision"
     REQUEST = "request"
+    # The housing organisation owes damages and rehousing: the tenant moved out and the
+    # verdict was overturned or its sanction changed afterwards (§ 92 stk. 4, [L178]).
+    DAMAGES = "damages"
+
+
+class DamagesOutcome(StrEnum):
+    """What the housing organisation answers to a damages-and-rehousing task
+    (almenlejeloven § 92 stk. 4 as amended by L 178: the landlord pays the tenant's loss
+    and offers genhusning)."""
+
+    SETTLED = "settled"  # the loss paid and genhusning offered
+    NOT_OWED = "not_owed"  # the basis did not fall away (say, the changed sanction still qualifies)
 
 
 class RequestReview(StrEnum):
@@ -65,6 +79,7 @@ TASK_OUTCOMES: dict[str, set[str]] = {
     TaskKind.DECISION: {o.value for o in Outcome},
     TaskKind.REVIEW: {o.value for o in ReviewOutcome},
     TaskKind.REQUEST: {o.value for o in RequestReview},
+    TaskKind.DAMAGES: {o.value for o in DamagesOutcome},
 }
 
 

@@ -26,6 +26,7 @@ from jsonschema.exceptions import ValidationError, best_match
 from referencing import Registry, Resource
 
 from verdictflow.domain.topics import (
+    DISCLOSURE_DELETED,
     DISCLOSURE_RECEIVED,
     DISCLOSURE_RETRACTED,
     DISCLOSURE_SEALED,
@@ -53,6 +54,7 @@ DATA_SCHEMAS: dict[str, str] = {
     DISCLOSURE_RECEIVED: "disclosure-received.v1.schema.json",
     DISCLOSURE_SEALED: "disclosure-sealed.v1.schema.json",
     DISCLOSURE_RETRACTED: "disclosure-retracted.v1.schema.json",
+    DISCLOSURE_DELETED: "disclosure-deleted.v1.schema.json",
 }
 
 _RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")

@@ -49,6 +49,7 @@ class PolicyTerms:
     reentry_block_years: int
     termination_window: TerminationWindow
     review_other_ground: bool
+    retention_after_close_years: int = 2
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,7 @@ class Policies:
             reentry_block_years=p.reentry_block_years,
             termination_window=p.termination_window,
             review_other_ground=p.review_other_ground if isinstance(p, PolicyV2) else True,
+            retention_after_close_years=p.retention_after_close_years,
         )
 
 

@@ -55,7 +55,10 @@ DLQ_REPLAY = "dlq.replay"
 REQUEST_MADE = "request.made"  # a housing organisation asked about a resident
 REQUEST_READ = "request.read"
 POLICY_EXPLAIN = "policy.explain"  # an assessment shown (it tells what the verdict was)
+# A housing organisation confirmed, signed, that it deleted a retracted disclosure.
+DISCLOSURE_DELETED = "disclosure.deleted"
 ACTIONS = frozenset({
+    DISCLOSURE_DELETED,
     DLQ_REPLAY,
     REQUEST_MADE,
     REQUEST_READ,

@@ -21,11 +21,14 @@ from verdictflow.platform.keys import KeyStore
 from verdictflow.platform.settings import Settings
 
 
-def data_converter(keys: KeyStore) -> temporalio.converter.DataConverter:
+def data_converter(keys: KeyStore, *, worker: bool = False) -> temporalio.converter.DataConverter:
+    """``worker``: the worker's converter, which may seal a self-purged case's last payloads
+    (ids and counts) under the platform key (``verdictflow.platform.codec``)."""
     primary, all_keys = keys.codec_keys()
     return dataclasses.replace(
         temporalio.converter.default(),
-        payload_codec=EncryptionCodec(primary, all_keys, case_keys=keys.case_keys()),
+        payload_codec=EncryptionCodec(primary, all_keys, case_keys=keys.case_keys(),
+                                      seal_after_purge=worker),
         # Failure messages and stack traces can quote personal data: encrypt them too.
         failure_converter_class=temporalio.converter.DefaultFailureConverterWithEncodedAttributes,
     )
@@ -43,10 +46,10 @@ def runtime() -> Runtime:
         filter=TelemetryFilter(core_level="WARN", other_level="ERROR"), forwarding=forwarding)))
 
 
-async def connect(settings: Settings, keys: KeyStore) -> Client:
+async def connect(settings: Settings, keys: KeyStore, *, worker: bool = False) -> Client:
     return await Client.connect(
         settings.temporal_address,
         namespace=settings.temporal_namespace,
-        data_converter=data_converter(keys),
+        data_converter=data_converter(keys, worker=worker),
         runtime=runtime(),
     )

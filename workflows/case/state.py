@@ -12,7 +12,14 @@ from verdictflow.domain.case import Stage
 from verdictflow.domain.policy import EligibilityDecision
 from verdictflow.domain.requests import OpenRequest
 from verdictflow.domain.verdict import VerdictChange
-from workflows.case.messages import CaseTerms, DecisionRequest, OpenTask, ReceiptSignal
+from workflows.case.messages import (
+    CaseTerms,
+    DecisionRequest,
+    DeletionSignal,
+    OpenTask,
+    ReceiptSignal,
+    RetractRequest,
+)
 from workflows.reentry.messages import BlockResult
 
 
@@ -35,6 +42,10 @@ class Disclosure:
     # before that check, which accept any receipt for the disclosure id.
     digest: str | None = None
     receipt: ReceiptSignal | None = None
+    retraction: RetractRequest | None = None  # the retraction sent, kept to send it again
+    deleted: DeletionSignal | None = None  # the recipient's signed confirmation
+    deletion_recorded: bool = False  # written to the case book (audited)
+
 
 
 @dataclass
@@ -52,11 +63,17 @@ class CaseState:
     decision: CaseTask | None = None
     disclosure: Disclosure | None = None
     block: BlockResult | None = None  # how the re-entry block ended, once it has
+    # After the decision: the day an overturn or a changed sanction took the basis away.
+    basis_fell_away_on: str | None = None
+    damages: CaseTask | None = None  # the housing organisation's damages-and-rehousing task
+    closed_at: str | None = None  # when the process reached its end stage (retention runs)
+    retraction_resent: int = 0  # chases of a missing deletion receipt so far
 
     @property
     def task(self) -> CaseTask | None:
-        """The task opened last: the decision once there is one, else the review."""
-        return self.decision or self.review
+        """The task opened last: damages, else the decision once there is one, else the
+        review."""
+        return self.damages or self.decision or self.review
 
     @property
     def open_task(self) -> OpenTask | None:
