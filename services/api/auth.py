@@ -44,8 +44,9 @@ JWKS_CACHE_SECONDS = 300
 # Operators and auditors see ids, stages and the audit log, never a disclosure (design:
 # criminal-offence data goes to its lawful recipient only).
 TASK_KINDS: dict[Role, frozenset[str]] = {
-    "caseworker": frozenset({"decision"}),
-    "supervisor": frozenset({"decision"}),
+    # "damages": the landlord owes the tenant damages and rehousing (§ 92 stk. 4, L 178).
+    "caseworker": frozenset({"decision", "damages"}),
+    "supervisor": frozenset({"decision", "damages"}),
     "police_reviewer": frozenset({"review", "request"}),
 }
 

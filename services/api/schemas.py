@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 # Kept equal to TASK_OUTCOMES in verdictflow.domain.case (a unit test holds them together);
 # a Literal, not the enums, so the OpenAPI document shows one plain list of values.
 DecisionOutcome = Literal["terminate", "warn", "no_action", "disclose", "no_disclosure",
-                          "keep_open", "refuse"]
+                          "keep_open", "refuse", "settled", "not_owed"]
 
 
 class TaskSummary(BaseModel):
@@ -19,8 +19,10 @@ class TaskSummary(BaseModel):
     task_id: str
     case_id: str
     kind: str = Field(description='"decision" (housing organisation), "review" (police '
-                      'district, a verdict) or "request" (police district, a housing '
-                      "organisation's request; case_id is then the request's workflow id)")
+                      'district, a verdict), "request" (police district, a housing '
+                      "organisation's request; case_id is then the request's workflow id) or "
+                      '"damages" (housing organisation: damages and rehousing owed after '
+                      "the verdict fell away, almenlejeloven § 92 stk. 4)")
     org_id: str
     status: str = Field(description="open | done | withdrawn")
     due_on: date | None
@@ -127,7 +129,8 @@ class DecisionBody(BaseModel):
 
     outcome: DecisionOutcome = Field(
         description='decision tasks: terminate | warn | no_action; review tasks: '
-        'disclose | no_disclosure; request tasks: keep_open | refuse'
+        'disclose | no_disclosure; request tasks: keep_open | refuse; damages tasks: '
+        'settled (loss paid, genhusning offered) | not_owed'
     )
     # The minimum length is the domain's rule (decision_problem), checked with the others.
     justification: str = Field(max_length=5000)
