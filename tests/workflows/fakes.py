@@ -113,6 +113,7 @@ class FakeActivities:
         # wide window keeps fixed dates valid; test_decision_window narrows it.
         termination_days_before=36500, termination_days_after=36500))
     stages: list[str] = field(default_factory=list)
+    stage_changes: list[StageChange] = field(default_factory=list)
     published: list[str] = field(default_factory=list)
     retracted: list[str] = field(default_factory=list)
     tasks: list[TaskOpening] = field(default_factory=list)
@@ -143,6 +144,7 @@ class FakeActivities:
         @stand_in(CaseBookActivities.record_stage)
         async def record_stage(change: StageChange) -> None:
             self.stages.append(change.stage)
+            self.stage_changes.append(change)
 
         @stand_in(EligibilityActivities.assess_eligibility)
         async def assess_eligibility(req: EligibilityRequest) -> EligibilityDecision:
@@ -205,6 +207,7 @@ class FakeActivities:
             # Records the last stage as the real one does; destroys nothing (tests that
             # prove the shredding register their own).
             self.stages.append(req.last_stage.stage)
+            self.stage_changes.append(req.last_stage)
             self.purges.append(req)
             return PurgeDone(req.case_id, True, 0)
 
