@@ -3,6 +3,8 @@
 Run it when a workflow change is *meant* to be compatible and a new version deserves a
 fixture: ``python -m tests.workflows.record_histories v4`` writes ``*-v4.json`` beside the
 older ones, which stay: every version that may still be running must keep replaying.
+``--only SCENARIO`` (repeatable, the scenario's name with hyphens) records just those: a
+new path gets its history without re-recording the others.
 Never re-record to make a replay failure go away: that failure is the point (cases live
 for years). Each scenario takes the case down one branch of the process.
 """
@@ -24,12 +26,13 @@ from temporalio.worker import Worker
 from services.worker import WORKFLOWS
 from tests.workflows.fakes import FakeActivities, case_input, decision
 from tests.workflows.test_case_workflow import receipt, terminate, wait_for_stage
+from verdictflow.domain.lifetime import retraction_event_id
 from verdictflow.domain.policy import Eligibility
 from verdictflow.domain.requests import OpenRequest, request_workflow_id
 from verdictflow.domain.topics import VERDICT_FINALIZED, VERDICT_OVERTURNED
 from verdictflow.domain.verdict import Sentence
 from verdictflow.platform.codec import EncryptionCodec
-from workflows.case.messages import DecisionRequest, ReceiptSignal, VerdictSignal
+from workflows.case.messages import DecisionRequest, DeletionSignal, ReceiptSignal, VerdictSignal
 from workflows.case.workflow import VerdictCaseWorkflow
 from workflows.request.messages import RequestInput
 from workflows.request.workflow import DisclosureRequestWorkflow
@@ -130,6 +133,38 @@ async def not_eligible(env: WorkflowEnvironment, handle: WorkflowHandle) -> dict
     return {"case_not_eligible": handle.id}
 
 
+async def warn_late_overturn_deleted(env: WorkflowEnvironment,
+                                     handle: WorkflowHandle) -> dict[str, str]:
+    """From v5: closed after a warning, overturned later: the retraction is chased once,
+    then confirmed by the recipient's deletion receipt; retention purges the case."""
+    await wait_for_stage(handle, "disclosed")
+    await handle.signal(VerdictCaseWorkflow.receipt_received, receipt(handle.id))
+    await wait_for_stage(handle, "awaiting_decision")
+    await handle.execute_update(VerdictCaseWorkflow.decide,
+                                answer(handle.id, "decision", "warn", "bbs"))
+    await wait_for_stage(handle, "closed")
+    await handle.signal(VerdictCaseWorkflow.verdict_changed, overturn("evt-late-o"))
+    await wait_for_stage(handle, "retracted")
+    await env.sleep(timedelta(hours=1, minutes=30))  # chased once
+    d1 = f"{handle.id}-d1"
+    await handle.signal(VerdictCaseWorkflow.deletion_confirmed, DeletionSignal(
+        "evt-deleted", d1, "bbs", retraction_event_id(d1), "ab" * 32,
+        "2027-05-01T10:00:00+00:00"))
+    await handle.result()
+    return {"case_warn_late_overturn_deleted": handle.id}
+
+
+async def retention_purge(env: WorkflowEnvironment, handle: WorkflowHandle) -> dict[str, str]:
+    """From v5: closed after no action; purged by itself when retention runs out."""
+    await wait_for_stage(handle, "disclosed")
+    await handle.signal(VerdictCaseWorkflow.receipt_received, receipt(handle.id))
+    await wait_for_stage(handle, "awaiting_decision")
+    await handle.execute_update(VerdictCaseWorkflow.decide,
+                                answer(handle.id, "decision", "no_action", "bbs"))
+    await handle.result()
+    return {"case_retention_purge": handle.id}
+
+
 REQUEST_ID = "req-replay"
 
 
@@ -173,10 +208,12 @@ SCENARIOS: list[tuple[Scenario, str, bool, Sentence | None, Before | None]] = [
     (block_lifted_on_overturn, "eligible", True, None, None),
     (not_eligible, "not_eligible", True, None, None),
     (answers_a_request, "manual_review", True, None, request_kept_open),
+    (warn_late_overturn_deleted, "eligible", True, None, None),
+    (retention_purge, "eligible", True, None, None),
 ]
 
 
-async def record(version: str) -> None:
+async def record(version: str, only: set[str] | None = None) -> None:
     server = Path(sys.executable).parent / "temporal-test-server"
     env = await WorkflowEnvironment.start_time_skipping(
         data_converter=replay_converter(),
@@ -187,6 +224,8 @@ async def record(version: str) -> None:
     async with env:
         for scenario, eligibility, final, sentence, before in SCENARIOS:
             name = scenario.__name__.replace("_", "-")
+            if only and name not in only:
+                continue
             fake = FakeActivities(eligibility=decision(eligibility))
             async with Worker(env.client, task_queue=name, workflows=WORKFLOWS,
                               activities=fake.all()):
@@ -205,6 +244,11 @@ async def record(version: str) -> None:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 2:
-        sys.exit("usage: python -m tests.workflows.record_histories VERSION (e.g. v3)")
-    asyncio.run(record(sys.argv[1]))
+    args = sys.argv[1:]
+    only = {args[i + 1] for i, a in enumerate(args[:-1]) if a == "--only"}
+    rest = [a for i, a in enumerate(args) if a != "--only" and (i == 0 or args[i - 1] != "--only")]
+    known = {s.__name__.replace("_", "-") for s, *_ in SCENARIOS}
+    if len(rest) != 1 or not only <= known:
+        sys.exit("usage: python -m tests.workflows.record_histories VERSION (e.g. v3) "
+                 f"[--only SCENARIO ...]; scenarios: {', '.join(sorted(known))}")
+    asyncio.run(record(rest[0], only or None))
