@@ -342,6 +342,10 @@ class VerdictCaseWorkflow:
         if terms is None:  # read before any stage that can end the case
             raise ApplicationError("a case ends without its terms", non_retryable=True)
         state.closed_at = workflow.now().isoformat()
+        answer = state.decision.answer if state.decision else None
+        if answer is not None and not self._watches and self._moved_out_on() is not None:
+            # Decided before cases watched for damages (no marker then): watch from here.
+            self._watches.append(asyncio.create_task(self._damages_when_owed(answer)))
         while True:
             if self._late_overturn_to_retract():
                 await self._retract_late()
