@@ -14,22 +14,38 @@ from temporalio import activity
 from activities.deps import Deps
 from verdictflow.domain.cloudevents import cloud_event
 from verdictflow.domain.reminders import Notice
-from verdictflow.domain.topics import CASE_EVENTS, CASE_STAGE_CHANGED
+from verdictflow.domain.topics import CASE_EVENTS, CASE_STAGE_CHANGED, TASK_ESCALATED
+from verdictflow.platform import metrics
 from verdictflow.platform.audit import DISCLOSURE_DELETED, record_audit
-from verdictflow.platform.readmodel import CaseRecord, Task, utcnow
+from verdictflow.platform.log import get_logger
+from verdictflow.platform.readmodel import CaseRecord, CaseStageRecord, Task, utcnow
 from workflows.case.messages import (
     CaseTerms,
     DeadlineNotice,
     DeletionRecord,
     StageChange,
     TaskClosing,
+    TaskEscalation,
     TaskOpening,
 )
+
+log = get_logger("casebook")
 
 CASE_DEADLINE: dict[str, str] = {
     Notice.REMINDER: "dk.tryghed.case.decision-reminder.v1",
     Notice.DEADLINE_MISSED: "dk.tryghed.case.decision-overdue.v1",
 }
+
+
+def stage_record(change: StageChange) -> CaseStageRecord:
+    """The history row of a stage change: ids and the stage, never the person reference."""
+    at = datetime.fromisoformat(change.at)
+    return CaseStageRecord(
+        case_id=change.case_id, seq=change.seq, stage=change.stage,
+        at=at.astimezone(UTC) if at.tzinfo else at.replace(tzinfo=UTC),
+        partnership_id=change.partnership_id, area_id=change.area_id,
+        housing_org_id=change.housing_org_id, police_district=change.police_district,
+        eligibility=change.eligibility, outcome=change.outcome)
 
 
 class CaseBookActivities:
@@ -59,11 +75,18 @@ class CaseBookActivities:
             termination_days_after=p.termination_window.days_after,
             review_other_ground=p.review_other_ground,
             retention_after_close_years=p.retention_after_close_years,
+            appeal_window_days=p.appeal_window_days,
+            finality_confirmation_margin_days=p.finality_confirmation_margin_days,
+            escalation_reminder_days=p.escalation_reminder_days,
         )
 
     @activity.defn(name="record_stage")
     async def record_stage(self, change: StageChange) -> None:
-        await asyncio.to_thread(self._upsert_case, change)
+        if await asyncio.to_thread(self._upsert_case, change):
+            # Once per stage change (a retry finds its history row): the operator's line.
+            log.info("stage_changed", case_id=change.case_id, stage=change.stage,
+                     seq=change.seq)
+            metrics.stage_entered(change.stage)
         data = {
             "case_id": change.case_id,
             "seq": change.seq,
@@ -86,13 +109,20 @@ class CaseBookActivities:
         )
         await self.deps.publisher.publish(CASE_EVENTS, change.case_id, event)
 
-    def _upsert_case(self, change: StageChange) -> None:
+    def _upsert_case(self, change: StageChange) -> bool:
+        """Writes the change; True if its history row is new (not a retry)."""
         with self.db.session() as s:
+            # The history first, in the same transaction: a repeated change finds its row
+            # (the key is (case_id, seq)) and a change older than the case row still lands.
+            new = s.get(CaseStageRecord, (change.case_id, change.seq)) is None
+            if new:
+                s.add(stage_record(change))
             row = s.get(CaseRecord, change.case_id)
             if row is None:
                 row = CaseRecord(case_id=change.case_id, stage=change.stage)
             elif row.stage_seq >= change.seq:
-                return  # an older or repeated change
+                s.commit()
+                return new  # an older or repeated change
             for name in ("stage", "police_district", "partnership_id", "area_id",
                          "housing_org_id", "person_ref", "eligibility", "policy_version",
                          "outcome"):
@@ -103,6 +133,7 @@ class CaseBookActivities:
             row.updated_at = utcnow()
             s.add(row)
             s.commit()
+            return new
 
     @activity.defn(name="open_task")
     async def open_task(self, t: TaskOpening) -> None:
@@ -112,7 +143,7 @@ class CaseBookActivities:
                     return
                 s.add(Task(task_id=t.task_id, case_id=t.case_id, kind=t.kind, org_id=t.org_id,
                            due_on=date.fromisoformat(t.due_on),
-                           sealed_disclosure=t.sealed_disclosure))
+                           sealed_disclosure=t.sealed_disclosure, legal_basis=t.legal_basis))
                 s.commit()
 
         await asyncio.to_thread(write)
@@ -130,6 +161,7 @@ class CaseBookActivities:
                 task.decided_at = utcnow()
                 s.add(task)
                 s.commit()
+                metrics.task_closed(task.kind, task.status, task.created_at, task.decided_at)
 
         await asyncio.to_thread(write)
 
@@ -152,3 +184,29 @@ class CaseBookActivities:
             record_audit, self.db, actor=d.org_id, action=DISCLOSURE_DELETED,
             org_id=d.org_id, case_id=d.case_id,
             detail=f"{d.disclosure_id} deleted on retraction {d.retraction_id}", once=True)
+
+    @activity.defn(name="escalate_task")
+    async def escalate_task(self, e: TaskEscalation) -> None:
+        """The task goes to the organisation's supervisors: marked in the read model (once;
+        the supervisors' inbox lists it first) and told on ``case.events.v1``, ids only.
+        Idempotent on the task id: a retry finds it marked and publishes the same event."""
+        def write() -> None:
+            with self.db.session() as s:
+                task = s.get(Task, e.task_id)
+                if task is None or task.status != "open" or task.escalated_at is not None:
+                    return
+                task.escalated_at = datetime.fromisoformat(e.at)
+                task.escalated_to = e.to_role
+                s.add(task)
+                s.commit()
+
+        await asyncio.to_thread(write)
+        event = cloud_event(
+            type=TASK_ESCALATED,
+            subject=e.case_id,
+            data={"case_id": e.case_id, "task_id": e.task_id, "org_id": e.org_id,
+                  "escalated_to": e.to_role, "due_on": e.due_on},
+            time=e.at,
+            idempotency_key=f"{e.task_id}:escalated",
+        )
+        await self.deps.publisher.publish(CASE_EVENTS, e.case_id, event)

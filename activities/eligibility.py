@@ -9,7 +9,7 @@ from temporalio import activity
 from activities.deps import Deps
 from verdictflow.domain.policies import UnknownPolicyVersion, assess_pinned
 from verdictflow.domain.policy import EligibilityDecision
-from workflows.case.messages import EligibilityRequest
+from workflows.case.messages import CasePartnership, EligibilityRequest, PartnershipLookup
 
 
 class EligibilityActivities:
@@ -22,7 +22,14 @@ class EligibilityActivities:
     async def assess_eligibility(self, req: EligibilityRequest) -> EligibilityDecision:
         try:
             return assess_pinned(req.verdict, self.deps.policies, req.policy_version,
-                                 self.deps.partnerships, date.fromisoformat(req.today))
+                                 self.deps.partnerships, date.fromisoformat(req.today),
+                                 req.await_finality)
         except UnknownPolicyVersion as e:
             # Retried (not a ValueError): a worker that has the version will take it.
             raise RuntimeError(str(e)) from None
+
+    @activity.defn(name="case_partnership")
+    async def case_partnership(self, lookup: PartnershipLookup) -> CasePartnership:
+        """The partnership the person's lease lies in, and its choice about finality."""
+        p = self.deps.partnerships.partnership_of_person(lookup.verdict.person)
+        return CasePartnership(p.id, p.await_finality) if p else CasePartnership()

@@ -1,7 +1,9 @@
-"""The Temporal worker: hosts the case and re-entry workflows and their activities."""
+"""The Temporal worker: hosts the case and re-entry workflows and their activities, and
+the relay that reports § 28 refusals to the municipalities (``services.refusal_reports``)."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import Any
 
@@ -12,14 +14,18 @@ from activities.casebook import CaseBookActivities
 from activities.deps import Deps
 from activities.disclosure import DisclosureActivities
 from activities.eligibility import EligibilityActivities
+from activities.municipality import MunicipalityActivities
 from activities.reentry import ReentryActivities
 from activities.requests import RequestActivities
 from activities.retention import RetentionActivities
+from services.refusal_reports import run_relay
 from workflows.case.workflow import VerdictCaseWorkflow
+from workflows.followup.workflow import MunicipalityFollowUpWorkflow
 from workflows.reentry.workflow import ReentryBlockWorkflow
 from workflows.request.workflow import DisclosureRequestWorkflow
 
-WORKFLOWS = [VerdictCaseWorkflow, ReentryBlockWorkflow, DisclosureRequestWorkflow]
+WORKFLOWS = [VerdictCaseWorkflow, ReentryBlockWorkflow, DisclosureRequestWorkflow,
+             MunicipalityFollowUpWorkflow]
 
 
 def activities_of(deps: Deps) -> list[Callable[..., Any]]:
@@ -27,10 +33,12 @@ def activities_of(deps: Deps) -> list[Callable[..., Any]]:
     disclosure = DisclosureActivities(deps)
     reentry = ReentryActivities(deps)
     requests = RequestActivities(deps)
+    eligibility = EligibilityActivities(deps)
     return [
         book.case_terms, book.record_stage, book.open_task, book.close_task,
-        book.notify_deadline, book.record_deletion,
-        EligibilityActivities(deps).assess_eligibility,
+        book.notify_deadline, book.escalate_task, book.record_deletion,
+        eligibility.assess_eligibility, eligibility.case_partnership,
+        MunicipalityActivities(deps).notify_municipality,
         disclosure.seal_disclosure, disclosure.publish_disclosure, disclosure.retract_disclosure,
         reentry.place_block, reentry.lift_block,
         requests.record_request, requests.matching_cases, requests.open_requests,
@@ -49,8 +57,11 @@ def build_worker(client: Client, deps: Deps) -> Worker:
 
 async def run_worker(client: Client, deps: Deps) -> None:
     await deps.publisher.start()
+    relay = asyncio.create_task(run_relay(deps.read_model, deps.publisher))
     try:
         await build_worker(client, deps).run()
     finally:
+        relay.cancel()
+        await asyncio.gather(relay, return_exceptions=True)
         await deps.publisher.stop()
         deps.read_model.dispose()

@@ -18,9 +18,11 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 
-from services.api import disclosure_requests, tasks
+from services.api import disclosure_requests, operating, tasks
 from services.api.auth import check_oidc_settings
 from services.api.blocks import router as blocks_router
+from services.api.reentry_routes import router as reentry_router
+from services.api.reports import router as reports_router
 from services.api.request_routes import router as requests_router
 from services.api.routes import dev_router, router
 from verdictflow.domain.eligibility_policy import TerminationWindow
@@ -105,11 +107,14 @@ def create_app(settings: Settings | None = None,
     app.state.read_model = read_model
     app.include_router(router)
     app.include_router(blocks_router)
+    app.include_router(reentry_router)
     app.include_router(requests_router)
+    app.include_router(reports_router)
     if settings.environment != "production":
         app.include_router(dev_router)
     app.add_exception_handler(tasks.TaskError, _task_error)
     app.add_exception_handler(RequestValidationError, _invalid_request)
+    operating.install(app, read_model, settings)
     return app
 
 

@@ -47,7 +47,10 @@ TASK_KINDS: dict[Role, frozenset[str]] = {
     # "damages": the landlord owes the tenant damages and rehousing (§ 92 stk. 4, L 178).
     "caseworker": frozenset({"decision", "damages"}),
     "supervisor": frozenset({"decision", "damages"}),
-    "police_reviewer": frozenset({"review", "request"}),
+    "police_reviewer": frozenset({"review", "request", "confirm_finality"}),
+    # The municipality's own follow-up (barnets lov §§ 38-39): ids and the basis, never a
+    # disclosure; its org claim is the municipality id.
+    "municipality_caseworker": frozenset({"municipality_followup"}),
 }
 
 

@@ -1,4 +1,5 @@
-"""``POST /reentry-blocks/check``: may this applicant be refused in our area?
+"""``POST /reentry-blocks/check`` (deprecated, see ``reentry_routes``): may this applicant
+be refused in our area?
 
 The CPR number travels in the body, never in a URL (URLs end up in access logs and
 proxies); the look-up runs on the keyed pseudonym and is audited.
@@ -49,9 +50,12 @@ def _partnerships(path: str) -> Partnerships:
 
 
 # 400: a body that is not UTF-8; 422: a malformed body, or a CPR number that is not one.
-@router.post("/reentry-blocks/check",
+@router.post("/reentry-blocks/check", deprecated=True,
              responses={**_problems(400), 422: {"model": ValidationProblem}})
 def check_block(body: BlockCheck, ctx: Ctx, db: Db, user: BlockChecker) -> BlockAnswer:
+    """Deprecated: use `POST /reentry-checks`, which answers by the move-in date and the
+    caller's own area with almenboligloven § 63 e's minimum, as § 28 asks. Kept for
+    integrators; it answers for the whole partnership at today's date."""
     try:
         ref = person_ref(body.cpr, ctx.keys.pseudonym_key())
     except InvalidCpr as exc:

@@ -1,10 +1,11 @@
-"""Notifications to a municipality, which follows up with its own means (Serviceloven § 57 a/b).
+"""Notifications to a municipality, which follows up with its own means (barnets lov
+§§ 38-39, formerly serviceloven § 57 a/b).
 
-Nothing writes notifications yet: the v1 police contract carries no household data, so the
-municipality follow-up (``municipality.notifications.v1``) waits. The table and the read
-path exist so that the municipality caseworker's access is in place and tested before data
-arrives. Rows carry ids only; when content comes, it is sealed to the municipality's key
-like a disclosure, and opened (and audited) only on a read of one notification.
+The case's follow-up workflow writes them (``activities/municipality.py``) when a young
+person aged 10-17, or a household with minors, is convicted in a partnership area, and
+opens the municipality's ``municipality_followup`` task beside them. Rows carry ids and
+the basis only; if content comes, it is sealed to the municipality's key like a
+disclosure, and opened (and audited) only on a read of one notification.
 """
 
 from __future__ import annotations
@@ -12,21 +13,14 @@ from __future__ import annotations
 from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict
-from sqlmodel import Field, select
+from sqlmodel import select
 
 from verdictflow.platform.database import Database
-from verdictflow.platform.readmodel import ReadModel, utcnow
 
+# The table lives in the read model (the worker writes it); named here too, as before.
+from verdictflow.platform.readmodel import MunicipalityNotification
 
-class MunicipalityNotification(ReadModel, table=True):
-    __tablename__ = "municipality_notifications"
-    notification_id: str = Field(primary_key=True)  # derived from the case, as event ids are
-    municipality_id: str = Field(index=True)
-    case_id: str = Field(index=True)
-    kind: str  # e.g. "follow_up"
-    status: str = "open"  # open | acknowledged | withdrawn
-    created_at: datetime = Field(default_factory=utcnow)
-    sealed_content: str | None = None  # ciphertext only, never served by the list
+__all__ = ["MunicipalityNotification", "NotificationSummary", "notifications_for"]
 
 
 class NotificationSummary(BaseModel):
@@ -38,6 +32,8 @@ class NotificationSummary(BaseModel):
     kind: str
     status: str
     created_at: datetime
+    area_id: str | None = None
+    basis: str | None = None
 
 
 def notifications_for(db: Database, municipality_id: str) -> list[NotificationSummary]:

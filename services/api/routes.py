@@ -48,9 +48,14 @@ def healthz() -> dict[str, str]:
 
 
 @router.get("/tasks", tags=["tasks"])
-def list_tasks(db: Db, user: TaskUser) -> list[TaskSummary]:
-    """The caller organisation's open tasks, earliest deadline first."""
-    return tasks.list_open_tasks(db, user)
+def list_tasks(
+    db: Db, user: TaskUser,
+    escalated: Annotated[bool, Query(description="only tasks past their deadline, escalated "
+                                     "to the organisation's supervisors")] = False,
+) -> list[TaskSummary]:
+    """The caller organisation's open tasks: escalated ones first (their deadline passed and
+    they went to the supervisors), then earliest deadline first."""
+    return tasks.list_open_tasks(db, user, escalated)
 
 
 @router.get("/tasks/{task_id}", tags=["tasks"], responses=_problems(404, 502))
@@ -80,7 +85,7 @@ def assign(task_id: str, body: AssigneeBody, db: Db, user: Supervisor) -> TaskSu
 
 @router.get("/notifications", tags=["municipality"])
 def list_notifications(db: Db, user: MunicipalityUser) -> list[NotificationSummary]:
-    """The caller municipality's notifications (Serviceloven § 57 a/b follow-up)."""
+    """The caller municipality's notifications (barnets lov §§ 38-39 follow-up)."""
     return notifications_for(db, user.org_id)
 
 

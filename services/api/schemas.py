@@ -10,7 +10,9 @@ from pydantic import BaseModel, ConfigDict, Field
 # Kept equal to TASK_OUTCOMES in verdictflow.domain.case (a unit test holds them together);
 # a Literal, not the enums, so the OpenAPI document shows one plain list of values.
 DecisionOutcome = Literal["terminate", "warn", "no_action", "disclose", "no_disclosure",
-                          "keep_open", "refuse", "settled", "not_owed"]
+                          "keep_open", "refuse", "still_pending", "final", "overturned",
+                          "foraeldrepaalaeg", "boerne_og_ungepaalaeg", "other_support",
+                          "no_measure", "settled", "not_owed"]
 
 
 class TaskSummary(BaseModel):
@@ -20,7 +22,9 @@ class TaskSummary(BaseModel):
     case_id: str
     kind: str = Field(description='"decision" (housing organisation), "review" (police '
                       'district, a verdict), "request" (police district, a housing '
-                      "organisation's request; case_id is then the request's workflow id) or "
+                      "organisation's request; case_id is then the request's workflow id), "
+                      '"confirm_finality" (police district, an appeal with no news), '
+                      '"municipality_followup" (the municipality, barnets lov §§ 38-39) or '
                       '"damages" (housing organisation: damages and rehousing owed after '
                       "the verdict fell away, almenlejeloven § 92 stk. 4)")
     org_id: str
@@ -29,6 +33,14 @@ class TaskSummary(BaseModel):
     created_at: datetime
     assignee: str | None = Field(default=None,
                                  description="subject the supervisor assigned the task to")
+    escalated_at: datetime | None = Field(
+        default=None, description="when the deadline passed unanswered and the task went to "
+        "the organisation's supervisors (listed first)")
+    escalated_to: str | None = Field(default=None, description='the role: "supervisor"')
+    legal_basis: str | None = Field(
+        default=None, description='municipality_followup tasks: "barnets lov § 39" (the '
+        'young person, børne- og ungepålæg) or "barnets lov § 38" (the custody holder, '
+        "forældrepålæg)")
 
 
 class _Open(BaseModel):
@@ -129,8 +141,10 @@ class DecisionBody(BaseModel):
 
     outcome: DecisionOutcome = Field(
         description='decision tasks: terminate | warn | no_action; review tasks: '
-        'disclose | no_disclosure; request tasks: keep_open | refuse; damages tasks: '
-        'settled (loss paid, genhusning offered) | not_owed'
+        'disclose | no_disclosure; request tasks: keep_open | refuse; confirm_finality '
+        'tasks: still_pending | final | overturned; municipality_followup tasks: '
+        'foraeldrepaalaeg | boerne_og_ungepaalaeg | other_support | no_measure; damages '
+        'tasks: settled (loss paid, genhusning offered) | not_owed'
     )
     # The minimum length is the domain's rule (decision_problem), checked with the others.
     justification: str = Field(max_length=5000)

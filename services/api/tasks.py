@@ -24,6 +24,7 @@ from services.api.disclosure_reading import read_disclosure
 from services.api.schemas import DecisionBody, DisclosureView, TaskDetail, TaskSummary
 from verdictflow.domain.case import TASK_OUTCOMES, DecisionContext, TaskKind, decision_problem
 from verdictflow.domain.eligibility_policy import TerminationWindow
+from verdictflow.domain.followup import followup_workflow_id
 from verdictflow.domain.identity import InvalidCpr, mask_cpr
 from verdictflow.domain.sealing import SealedDisclosure, SealError
 from verdictflow.platform.audit import record_audit
@@ -41,6 +42,7 @@ from workflows.case.messages import (
     OpenTask,
 )
 from workflows.case.workflow import VerdictCaseWorkflow
+from workflows.followup.workflow import MunicipalityFollowUpWorkflow
 from workflows.request.workflow import DisclosureRequestWorkflow
 
 log = get_logger(__name__)
@@ -106,7 +108,7 @@ class TemporalLink:
         async with self._lock:
             if self.client is None:
                 try:
-                    self.client = await connect(self.settings, self.keys)
+                    self.client = await connect(self.settings, self.keys, "api")
                 except Exception as exc:  # noqa: BLE001 - any failure means "not now"
                     log.warning("temporal.connect_failed", error=type(exc).__name__)
                     raise CaseServiceUnavailable(
@@ -151,8 +153,9 @@ def visible_to(task: Task | None, principal: Principal) -> bool:
             and task.kind in TASK_KINDS.get(principal.role, frozenset()))
 
 
-def list_open_tasks(db: Database, principal: Principal) -> list[TaskSummary]:
-    rows = open_tasks(db, principal.org_id)
+def list_open_tasks(db: Database, principal: Principal,
+                    escalated_only: bool = False) -> list[TaskSummary]:
+    rows = open_tasks(db, principal.org_id, escalated_only)
     return [TaskSummary.model_validate(t) for t in rows if visible_to(t, principal)]
 
 
@@ -266,6 +269,15 @@ def _open_task(task: Task) -> OpenTask:
                     task.due_on.isoformat() if task.due_on else "")
 
 
+def _answered_by(task: Task) -> tuple[Any, str]:
+    """The workflow a task's answer goes to, and its update."""
+    if task.kind == TaskKind.REQUEST:  # the task's case_id is the request's workflow id
+        return DisclosureRequestWorkflow.decide, task.case_id
+    if task.kind == TaskKind.MUNICIPALITY_FOLLOWUP:  # the case's follow-up, beside it
+        return MunicipalityFollowUpWorkflow.decide, followup_workflow_id(task.case_id)
+    return VerdictCaseWorkflow.decide, task.case_id
+
+
 async def decide(ctx: ApiContext, db: Database, principal: Principal, task_id: str,
                  body: DecisionBody) -> DecisionAccepted:
     # The database is SQLite by default and may wait on a lock: off the event loop.
@@ -288,10 +300,8 @@ async def decide(ctx: ApiContext, db: Database, principal: Principal, task_id: s
     ids = TaskIds(org_id=principal.org_id, case_id=task.case_id, task_id=task_id)
     client = await ctx.temporal.get()
     try:
-        # A request's review goes to the request's workflow (the task's case_id is its id).
-        update = (DisclosureRequestWorkflow.decide if task.kind == TaskKind.REQUEST
-                  else VerdictCaseWorkflow.decide)
-        accepted: DecisionAccepted = await client.get_workflow_handle(task.case_id).execute_update(
+        update, workflow_id = _answered_by(task)
+        accepted: DecisionAccepted = await client.get_workflow_handle(workflow_id).execute_update(
             update, req, id=update_id(req)
         )
     except WorkflowUpdateFailedError as exc:

@@ -35,6 +35,7 @@ from verdictflow.platform.codec import CASE_PREFIX, ENCODING, KEY_ID, UnknownCod
 from verdictflow.platform.database import Database
 from verdictflow.platform.keys import KeyStore, keystore_for
 from verdictflow.platform.log import configure_service, get_logger
+from verdictflow.platform.metrics import payloads_decoded
 from verdictflow.platform.readmodel import read_model_database
 from verdictflow.platform.settings import Settings, get_settings
 from verdictflow.platform.temporal import data_converter
@@ -123,6 +124,7 @@ def create_codec_app(settings: Settings | None = None, codec: Codec | None = Non
         await asyncio.to_thread(_audit, ctx.audit_log, user, cases)
         log.info("codec.decode", actor=user.subject, org_id=user.org_id,
                  payloads=len(payloads), cases=len(cases))
+        payloads_decoded(len(payloads))
         return _json(decoded)
 
     return app

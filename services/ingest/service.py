@@ -49,6 +49,7 @@ from verdictflow.domain.topics import (
     POLICE_TYPES,
     POLICE_VERDICTS,
 )
+from verdictflow.domain.tracing import trace_id_for
 from verdictflow.platform.codec import CasePurged
 from verdictflow.platform.deadletter import DeadLetters, seal_dead_letter
 from verdictflow.platform.delivery import Poison, consume
@@ -57,6 +58,7 @@ from verdictflow.platform.keys import InvalidKeyId, KeyStore, MissingKey
 from verdictflow.platform.log import bind_case, get_logger, sensitive
 from verdictflow.platform.reference import load_reference
 from verdictflow.platform.settings import Settings
+from verdictflow.platform.tracing import bind_trace
 from workflows.case.messages import CaseStatus
 from workflows.case.workflow import VerdictCaseWorkflow
 
@@ -112,11 +114,16 @@ class IngestService:
         action = route_police_event(envelope, self.pseudonym_key)
         person_ref = action.case.person_ref if isinstance(action, StartCase) else None
         # Should anything log this event by accident, its personal data is masked.
-        with sensitive(*_personal_strings(envelope["data"])), bind_case(action.case_id, person_ref):
+        with sensitive(*_personal_strings(envelope["data"])), \
+                bind_case(action.case_id, person_ref), bind_trace(trace_id_for(envelope["id"])):
             await self._send(action)
 
     async def _receipt(self, record: Record) -> None:
         envelope = _validate(record, (DISCLOSURE_RECEIVED, DISCLOSURE_DELETED))
+        with bind_trace(trace_id_for(envelope["id"])):
+            await self._checked_receipt(envelope, record)
+
+    async def _checked_receipt(self, envelope: dict[str, Any], record: Record) -> None:
         what = "deletion receipt" if envelope["type"] == DISCLOSURE_DELETED else "receipt"
         try:
             receipt: SignalReceipt | SignalDeletion = (

@@ -78,7 +78,8 @@ CALLERS: dict[str, tuple[str, str] | None] = {
 }
 # Who each operation admits (the access matrix test holds the full table): drawn mostly.
 ADMITTED = {"GET /notifications": ["municipality"], "GET /audit": ["auditor"],
-            "POST /tasks/{task_id}/assignee": ["supervisor"]}
+            "POST /tasks/{task_id}/assignee": ["supervisor"],
+            "GET /reports/partnerships/{partnership_id}/{year}": ["auditor"]}
 DEFAULT_ADMITTED = ["caseworker", "supervisor"]
 OPERATIONS = {
     "GET /healthz", "GET /tasks", "GET /tasks/{task_id}", "POST /tasks/{task_id}/decision",
@@ -86,6 +87,8 @@ OPERATIONS = {
     "POST /reentry-blocks/check", "GET /.well-known/jwks.json",
     "POST /disclosure-requests", "GET /disclosure-requests",
     "GET /disclosure-requests/{request_id}",
+    "GET /reports/partnerships/{partnership_id}/{year}",
+    "POST /reentry-checks", "POST /reentry-refusals",
 }
 
 
@@ -251,6 +254,9 @@ def _fuzz(api: Api, operation: Any, mode: GenerationMode,
         if case.path_parameters and "request_id" in case.path_parameters and data.draw(
                 st.booleans()):
             case.path_parameters["request_id"] = "r-own"
+        if case.path_parameters and "partnership_id" in case.path_parameters and data.draw(
+                st.booleans()):
+            case.path_parameters["partnership_id"] = "broendby-strand"
         if operation.label == "POST /reentry-blocks/check" and mode is GenerationMode.POSITIVE \
                 and data.draw(st.booleans()):
             case.body = {"cpr": BLOCKED_CPR}

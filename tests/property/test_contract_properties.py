@@ -286,7 +286,9 @@ def mutated_events(draw: st.DrawFn) -> dict[str, Any]:
 def _allowed_text() -> str:
     """What a reason may repeat: the schemas (paths, rules, enum values) and the validator's
     own wording. A generated value that happens to occur there is no leak."""
-    schemas = [json.dumps(schema_file(n)) for n in {ENVELOPE_SCHEMA, *DATA_SCHEMAS.values()}]
+    # Unescaped: an enum value such as "barnets lov § 38" stands in a reason as written.
+    schemas = [json.dumps(schema_file(n), ensure_ascii=False)
+               for n in {ENVELOPE_SCHEMA, *DATA_SCHEMAS.values()}]
     return " ".join([*schemas, inspect.getsource(contract)])
 
 

@@ -50,11 +50,11 @@ HOME = {"caseworker": ORG, "supervisor": ORG, "police_reviewer": DISTRICT,
 #                                  case-  super- police  munici- oper-  audi-  no
 #                                  worker visor  review  pality  ator   tor    token
 MATRIX: dict[str, tuple[int, ...]] = {
-    "GET  /tasks":                  (200,   200,   200,    403,    403,   403,   401),
-    "GET  /tasks/{own}":            (200,   200,   200,    403,    403,   403,   401),
-    "GET  /tasks/{other}":          (404,   404,   404,    403,    403,   403,   401),
-    "POST /tasks/{own}/decision":   (200,   200,   200,    403,    403,   403,   401),
-    "POST /tasks/{other}/decision": (404,   404,   404,    403,    403,   403,   401),
+    "GET  /tasks":                  (200,   200,   200,    200,    403,   403,   401),
+    "GET  /tasks/{own}":            (200,   200,   200,    200,    403,   403,   401),
+    "GET  /tasks/{other}":          (404,   404,   404,    404,    403,   403,   401),
+    "POST /tasks/{own}/decision":   (200,   200,   200,    200,    403,   403,   401),
+    "POST /tasks/{other}/decision": (404,   404,   404,    404,    403,   403,   401),
     "POST /tasks/{own}/assignee":   (403,   200,   403,    403,    403,   403,   401),
     "POST /tasks/{other}/assignee": (403,   404,   403,    403,    403,   403,   401),
     "GET  /notifications":          (403,   403,   403,    200,    403,   403,   401),
@@ -118,7 +118,9 @@ def _seed(read_model: Database) -> None:
     with read_model.session() as s:
         for case, org, kind in [("own", ORG, "decision"), ("other", OTHER_ORG, "decision"),
                                 ("own-r", DISTRICT, "review"),
-                                ("other-r", OTHER_DISTRICT, "review")]:
+                                ("other-r", OTHER_DISTRICT, "review"),
+                                ("own-m", MUNICIPALITY, "municipality_followup"),
+                                ("other-m", OTHER_MUNICIPALITY, "municipality_followup")]:
             # No sealed disclosure: access is the subject here, not sealing.
             s.add(Task(task_id=f"t-{case}", case_id=f"case-{case}", kind=kind, org_id=org,
                        due_on=date(2030, 1, 1)))
@@ -138,17 +140,18 @@ def _seed(read_model: Database) -> None:
 
 def _request(env: Env, endpoint: str, role: str | None) -> Any:
     method, path = endpoint.split()
-    police = role == "police_reviewer"
+    suffix = {"police_reviewer": "-r", "municipality_caseworker": "-m"}.get(role or "", "")
     if "/disclosure-requests" in path:
         path = path.format(own="r-own", other="r-other")
-    path = path.format(own="t-own-r" if police else "t-own",
-                       other="t-other-r" if police else "t-other")
+    path = path.format(own=f"t-own{suffix}", other=f"t-other{suffix}")
     body: dict[str, Any] | None = None
     if path == "/disclosure-requests" and method == "POST":
         body = {"cpr": "0101901234", "area_id": "broendby-strand",
                 "reason": "Begrundelse med tilstrækkelig længde."}
     elif path.endswith("/decision"):
-        body = {"outcome": "disclose" if police else "warn",
+        outcome = {"police_reviewer": "disclose",
+                   "municipality_caseworker": "no_measure"}.get(role or "", "warn")
+        body = {"outcome": outcome,
                 "justification": "Begrundelse med tilstrækkelig længde."}
     elif path.endswith("/assignee"):
         body = {"assignee": "cw-2"}

@@ -153,7 +153,8 @@ def test_lists_only_own_open_tasks(env: Env) -> None:
     assert r.status_code == 200
     assert [t["task_id"] for t in r.json()] == [mine]
     assert set(r.json()[0]) == {"task_id", "case_id", "kind", "org_id", "status", "due_on",
-                                "created_at", "assignee"}
+                                "created_at", "assignee", "escalated_at", "escalated_to",
+                                "legal_basis"}
 
 
 def test_police_reviewer_lists_the_districts_review_tasks(env: Env) -> None:

@@ -228,7 +228,7 @@ def test_garbage_token_raises_invalid_token(settings: Settings, keys: FileKeySto
 
 
 # -- roles ----------------------------------------------------------------------------
-@pytest.mark.parametrize("role", ["operator", "auditor", "municipality_caseworker"])
+@pytest.mark.parametrize("role", ["operator", "auditor"])
 def test_roles_without_task_access_get_403(client: TestClient, settings: Settings,
                                            keys: FileKeyStore, role: str) -> None:
     h = bearer(issue_dev_token(settings, keys, ORG, role=role))
@@ -240,7 +240,8 @@ def test_roles_without_task_access_get_403(client: TestClient, settings: Setting
     assert r.json()["detail"] == f"the role {role!r} has no access to tasks"
 
 
-@pytest.mark.parametrize("role", ["caseworker", "supervisor", "police_reviewer"])
+@pytest.mark.parametrize("role", ["caseworker", "supervisor", "police_reviewer",
+                                  "municipality_caseworker"])
 def test_task_roles_may_list(client: TestClient, settings: Settings, keys: FileKeyStore,
                              role: str) -> None:
     r = client.get("/tasks", headers=bearer(issue_dev_token(settings, keys, ORG, role=role)))

@@ -152,3 +152,26 @@ def test_libraries_that_dump_message_values_stay_above_debug(tmp_path) -> None: 
     logging.getLogger("verdictflow.something").debug("our own debug line")
     text = log_file.read_text()
     assert "Testperson Secret" not in text and "our own debug line" in text
+
+
+def test_key_names_are_never_masked_values_still_are(log_file: Path) -> None:
+    # "Per" is a name as well as the start of "person_ref": a registered value must mask
+    # the value where it stands, never part of a key an operator searches by.
+    with sensitive("Per", "person", NAME), bind_case("case-7", "p-abc123"):
+        get_logger("ingest").info(
+            "lookup", cpr_digest="sha256:ab12", personnummer_checked=True,
+            note=f"Per called about {CPR}",
+            nested={"person_ref": "p-abc123", "cpr_digest": CPR_DIGITS, "Per": "x",
+                    CPR: "keyed by a CPR number"})
+
+    [line] = lines(log_file)
+    assert line["person_ref"] == "p-abc123" and line["case_id"] == "case-7"
+    assert line["cpr_digest"] == "sha256:ab12" and line["personnummer_checked"] is True
+    assert line["note"] == "[redacted] called about [cpr-redacted]"
+    nested = line["nested"]
+    assert nested["person_ref"] == "p-abc123"
+    assert nested["cpr_digest"] == "[cpr-redacted]"  # the value is masked, not the name
+    # A key that is data itself (the whole of a registered value, a CPR number) is masked.
+    assert "Per" not in nested and nested["[redacted]"] == "x"
+    assert nested["[cpr-redacted]"] == "keyed by a CPR number"
+    assert "[redacted]_ref" not in log_file.read_text()

@@ -208,8 +208,11 @@ def test_what_the_seeds_do_not_give_is_marked(ps):
     vp = ps.partnership("vaerebro-park")
     assert vp.illustrative.covers("municipality_ids")
     assert next(x for x in vp.parties if x.kind == "municipality").illustrative.covers("ref")
+    # no seed says whether its partners act before finality: every choice is ours
+    for p in ps.partnerships:
+        assert p.illustrative.covers("await_finality") and p.await_finality is True, p.id
     # ... and nothing the seeds do give is marked
-    assert not ps.partnership("slagelse").illustrative
+    assert ps.partnership("slagelse").illustrative.fields == ("await_finality",)
     assert not ps.area("motalavej").illustrative.covers("municipality_id")
 
 
@@ -316,4 +319,6 @@ def test_the_command_prints_both_forms(tmp_path):
     assert "Sct. Jørgen" not in text and "[illustrative]" in text
     data = json.loads(run("--json"))
     vp = next(p for p in data["partnerships"] if p["id"] == "vaerebro-park")
-    assert vp["illustrative"] == ["municipality_ids", "housing_org_ids"]
+    assert vp["illustrative"] == ["municipality_ids", "housing_org_ids", "await_finality"]
+    assert vp["await_finality"] is True
+    assert "  await finality: waits for the final verdict [illustrative]" in text

@@ -8,7 +8,7 @@ import pytest
 import verdictflow
 from verdictflow.domain.geo import point_in_polygon
 from verdictflow.domain.partnerships import Partnerships, load_partnerships, street_name
-from verdictflow.domain.verdict import Address
+from verdictflow.domain.verdict import Address, Household, Person
 
 CONFIG = Path(verdictflow.__file__).parent / "config" / "partnerships.json"
 SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
@@ -216,3 +216,26 @@ def test_broken_references_are_refused(raw, break_it, message):
     break_it(broken)
     with pytest.raises(ValueError, match=message):
         load_partnerships(broken)
+
+
+def test_await_finality_is_each_partnerships_choice() -> None:
+    raw = json.loads((Path(verdictflow.__file__).parent / "config" / "partnerships.json")
+                      .read_text(encoding="utf-8"))
+    early = copy.deepcopy(raw)
+    early["partnerships"][0]["await_finality"] = False
+    ps = load_partnerships(early)
+    assert ps.partnership("broendby-strand").await_finality is False
+    assert ps.partnership("slagelse").await_finality is True
+    # the lease named in the verdict, else the registered address, finds the partnership
+    home = Address("Strandesplanaden 12, 3. tv", "2660", "Brøndby Strand")
+    nowhere = Address("Ingenvej 1", "9999", "Ingensteds")
+    assert ps.partnership_of_person(Person("0101901234", "T", home)).id == "broendby-strand"
+    assert ps.partnership_of_person(Person("0101901234", "T", nowhere)) is None
+    assert ps.partnership_of_person(Person("0101901234", "T", nowhere, Household(
+        "household_member", lease_address=home))).id == "broendby-strand"
+    del early["partnerships"][0]["await_finality"]
+    # absent: the default
+    assert load_partnerships(early).partnership("broendby-strand").await_finality is True
+    early["partnerships"][0]["await_finality"] = "false"
+    with pytest.raises(ValueError, match="await_finality must be true or false"):
+        load_partnerships(early)

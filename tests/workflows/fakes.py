@@ -16,6 +16,7 @@ from temporalio import activity
 from activities.casebook import CaseBookActivities
 from activities.disclosure import DisclosureActivities
 from activities.eligibility import EligibilityActivities
+from activities.municipality import MunicipalityActivities
 from activities.reentry import ReentryActivities
 from activities.requests import RequestActivities
 from activities.retention import RetentionActivities
@@ -24,10 +25,12 @@ from verdictflow.domain.requests import OpenRequest
 from verdictflow.domain.verdict import Address, CrimeScene, Offence, Person, Sentence, Verdict
 from workflows.case.messages import (
     CaseInput,
+    CasePartnership,
     CaseTerms,
     DeadlineNotice,
     DeletionRecord,
     EligibilityRequest,
+    PartnershipLookup,
     PublishRequest,
     PurgeDone,
     PurgeRequest,
@@ -35,8 +38,10 @@ from workflows.case.messages import (
     SealRequest,
     StageChange,
     TaskClosing,
+    TaskEscalation,
     TaskOpening,
 )
+from workflows.followup.messages import MunicipalityNotice
 from workflows.reentry.messages import BlockInput, BlockLifting
 from workflows.request.messages import MatchedCase, RequestLookup, RequestRecord
 
@@ -129,6 +134,12 @@ class FakeActivities:
     retractions: list[RetractRequest] = field(default_factory=list)  # every one sent, repeats too
     deletions: list[DeletionRecord] = field(default_factory=list)
     purges: list[PurgeRequest] = field(default_factory=list)
+    # the follow-up: the case's partnership (its finality choice), escalations, and the
+    # municipality's notifications
+    partnership: CasePartnership = field(default_factory=lambda: CasePartnership(
+        "broendby-strand", True))
+    escalations: list[TaskEscalation] = field(default_factory=list)
+    municipality: list[MunicipalityNotice] = field(default_factory=list)
 
     @staticmethod
     def sealed_for(disclosure_id: str) -> dict[str, str]:
@@ -210,10 +221,22 @@ class FakeActivities:
             self.stage_changes.append(req.last_stage)
             self.purges.append(req)
             return PurgeDone(req.case_id, True, 0)
+        @stand_in(EligibilityActivities.case_partnership)
+        async def case_partnership(lookup: PartnershipLookup) -> CasePartnership:
+            return self.partnership
+
+        @stand_in(CaseBookActivities.escalate_task)
+        async def escalate_task(e: TaskEscalation) -> None:
+            self.escalations.append(e)
+
+        @stand_in(MunicipalityActivities.notify_municipality)
+        async def notify_municipality(n: MunicipalityNotice) -> None:
+            self.municipality.append(n)
 
         left_out = {activity_name(real) for real in but}
         stand_ins: list[Callable[..., Any]] = [
             case_terms, record_stage, assess_eligibility, seal_disclosure, publish_disclosure,
             retract_disclosure, open_task, close_task, notify_deadline, place_block, lift_block,
-            open_requests, matching_cases, record_request, record_deletion, purge_case]
+            open_requests, matching_cases, record_request, case_partnership, escalate_task,
+            notify_municipality, record_deletion, purge_case]
         return [s for s in stand_ins if activity_name(s) not in left_out]

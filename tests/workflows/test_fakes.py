@@ -11,6 +11,7 @@ from temporalio import activity
 from activities.casebook import CaseBookActivities
 from activities.disclosure import DisclosureActivities
 from activities.eligibility import EligibilityActivities
+from activities.municipality import MunicipalityActivities
 from activities.reentry import ReentryActivities
 from activities.requests import RequestActivities
 from activities.retention import RetentionActivities
@@ -19,7 +20,8 @@ from tests.workflows.record_histories import HISTORIES
 from workflows.case.messages import PublishRequest, SealRequest
 
 ACTIVITY_CLASSES = (CaseBookActivities, DisclosureActivities, EligibilityActivities,
-                    ReentryActivities, RequestActivities, RetentionActivities)
+                    ReentryActivities, RequestActivities, MunicipalityActivities,
+                    RetentionActivities)
 
 
 def real_activities() -> set[str]:

@@ -12,7 +12,10 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from verdictflow.cli.ops import ops_app
 from verdictflow.cli.policy import policy_app
+from verdictflow.cli.reentry import reentry_app
+from verdictflow.cli.report import report_app
 from verdictflow.platform.settings import get_settings
 
 if TYPE_CHECKING:  # imported where used: a command loads only what it needs
@@ -43,6 +46,9 @@ dlq_app = typer.Typer(help="Dead letters: what was refused and why; replay once 
                       no_args_is_help=True)
 app.add_typer(dlq_app, name="dlq")
 app.add_typer(policy_app, name="policy")
+app.add_typer(reentry_app, name="reentry")
+app.add_typer(report_app, name="report")
+app.add_typer(ops_app, name="ops")
 
 
 def _keys() -> FileKeyStore:
@@ -114,6 +120,7 @@ def worker() -> None:
     """Run the Temporal worker (case and re-entry workflows, their activities)."""
     from activities.deps import Deps
     from services.worker import run_worker
+    from verdictflow.platform.metrics import serve_metrics
     from verdictflow.platform.runtime import serve
     from verdictflow.platform.temporal import connect
 
@@ -121,7 +128,8 @@ def worker() -> None:
 
     async def main() -> None:
         deps = Deps.build(settings)
-        await run_worker(await connect(settings, deps.keys, worker=True), deps)
+        serve_metrics(settings, "worker")
+        await run_worker(await connect(settings, deps.keys, "worker"), deps)
 
     serve("worker", settings, main)
 
@@ -130,6 +138,7 @@ def worker() -> None:
 def ingest() -> None:
     """Run the Kafka → Temporal ingest (police verdicts and housing receipts)."""
     from services.ingest.service import run_ingest
+    from verdictflow.platform.metrics import serve_metrics
     from verdictflow.platform.runtime import serve
     from verdictflow.platform.temporal import connect
 
@@ -137,7 +146,8 @@ def ingest() -> None:
 
     async def main() -> None:
         keys = _keys()
-        await run_ingest(settings, await connect(settings, keys), keys)
+        serve_metrics(settings, "ingest")
+        await run_ingest(settings, await connect(settings, keys, "ingest"), keys)
 
     serve("ingest", settings, main)
 
@@ -160,8 +170,14 @@ def gateway(
         orgs = [o.id for o in load_reference(settings).partnerships.housing_organisations]
     if not orgs:
         raise typer.BadParameter("name at least one --org, or --all")
-    serve("gateways" if all_orgs else f"gateway-{orgs[0]}", settings,
-          lambda: run_gateways(settings, orgs, _keys()))
+
+    async def main() -> None:
+        from verdictflow.platform.metrics import serve_metrics
+
+        serve_metrics(settings, "gateways")
+        await run_gateways(settings, orgs, _keys())
+
+    serve("gateways" if all_orgs else f"gateway-{orgs[0]}", settings, main)
 
 
 @app.command()
@@ -182,8 +198,11 @@ def api() -> None:
 def codec_server() -> None:
     """Run the codec server that decrypts payloads for operators (Web UI, temporal CLI)."""
     from services.codec_server.app import run_codec_server
+    from verdictflow.platform.metrics import serve_metrics
 
-    run_codec_server(get_settings())
+    settings = get_settings()
+    serve_metrics(settings, "codec_server")
+    run_codec_server(settings)
 
 
 # -- tools ---------------------------------------------------------------------------

@@ -53,7 +53,7 @@ _METADATA = {"readmodel": ("verdictflow.platform.readmodel", "READ_MODEL"),
 # Every module that defines a table on the store's metadata: a module missing here hides
 # its tables from autogenerate and check() (tests/unit/test_migrations.py watches this).
 MODEL_MODULES = {
-    "readmodel": ("verdictflow.platform.readmodel", "services.api.notifications"),
+    "readmodel": ("verdictflow.platform.readmodel",),
     "gateway": ("services.gateway.inbox",),
 }
 _ALEMBIC_TABLE = "alembic_version"

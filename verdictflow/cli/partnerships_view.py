@@ -32,6 +32,11 @@ def describe(data: dict[str, Any]) -> Iterator[str]:
             date = f" ({s['date']})" if s["date"] else ""
             yield f"  source: {s['document']}: \u201c{s['title']}\u201d{date}"
         yield f"  validity: {_validity(p)}"
+        finality = ("waits for the final verdict" if p.get("await_finality", True)
+                    else "acts before finality (L 178, from 1 July 2022)")
+        ill = p["illustrative"]
+        marked = ill is True or (isinstance(ill, list) and "await_finality" in ill)
+        yield f"  await finality: {finality}{' [illustrative]' if marked else ''}"
         yield f"  police district: {p['police_district']['name']}"
         yield "  municipalities: " + ", ".join(m["name"] for m in p["municipalities"])
         for party in p["parties"]:

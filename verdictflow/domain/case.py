@@ -48,7 +48,8 @@ class ReviewOutcome(StrEnum):
 
 class TaskKind(StrEnum):
     """Who a task asks: the police district reviews a verdict or a housing organisation's
-    request; the housing organisation decides on the lease."""
+    request, or confirms an appeal's outcome; the housing organisation decides on the
+    lease; the municipality records its follow-up."""
 
     REVIEW = "review"
     DECISION = "decision"
@@ -56,6 +57,10 @@ class TaskKind(StrEnum):
     # The housing organisation owes damages and rehousing: the tenant moved out and the
     # verdict was overturned or its sanction changed afterwards (§ 92 stk. 4, [L178]).
     DAMAGES = "damages"
+    # The police district confirms what became of an appeal that never reported back.
+    CONFIRM_FINALITY = "confirm_finality"
+    # The municipality records its own follow-up (barnets lov §§ 38-39), beside the case.
+    MUNICIPALITY_FOLLOWUP = "municipality_followup"
 
 
 class DamagesOutcome(StrEnum):
@@ -74,12 +79,32 @@ class RequestReview(StrEnum):
     REFUSE = "refuse"  # not one the police can act on (say, no safety effort in the area)
 
 
+class FinalityConfirmation(StrEnum):
+    """What the police district answers about a pending appeal with no news."""
+
+    STILL_PENDING = "still_pending"  # the appeal runs on: asked again after the margin
+    FINAL = "final"  # the verdict stands as registered and is final
+    OVERTURNED = "overturned"  # acquitted or annulled on appeal
+
+
+class FollowUpMeasure(StrEnum):
+    """What the municipality did (barnets lov § 38 forældrepålæg, § 39 børne- og
+    ungepålæg [BL38][BL39]), recorded for the partnership's follow-up."""
+
+    FORAELDREPAALAEG = "foraeldrepaalaeg"
+    BOERNE_OG_UNGEPAALAEG = "boerne_og_ungepaalaeg"
+    OTHER_SUPPORT = "other_support"
+    NO_MEASURE = "no_measure"
+
+
 # Keyed by the kind's value too: a task read back from the database names its kind by it.
 TASK_OUTCOMES: dict[str, set[str]] = {
     TaskKind.DECISION: {o.value for o in Outcome},
     TaskKind.REVIEW: {o.value for o in ReviewOutcome},
     TaskKind.REQUEST: {o.value for o in RequestReview},
     TaskKind.DAMAGES: {o.value for o in DamagesOutcome},
+    TaskKind.CONFIRM_FINALITY: {o.value for o in FinalityConfirmation},
+    TaskKind.MUNICIPALITY_FOLLOWUP: {o.value for o in FollowUpMeasure},
 }
 
 

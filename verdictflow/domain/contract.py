@@ -30,7 +30,10 @@ from verdictflow.domain.topics import (
     DISCLOSURE_RECEIVED,
     DISCLOSURE_RETRACTED,
     DISCLOSURE_SEALED,
+    MUNICIPALITY_NOTIFIED,
     POLICE_TYPES,
+    REFUSAL_REPORTED,
+    TASK_ESCALATED,
     VERDICT_APPEALED,
     VERDICT_FINALIZED,
     VERDICT_OVERTURNED,
@@ -55,6 +58,10 @@ DATA_SCHEMAS: dict[str, str] = {
     DISCLOSURE_SEALED: "disclosure-sealed.v1.schema.json",
     DISCLOSURE_RETRACTED: "disclosure-retracted.v1.schema.json",
     DISCLOSURE_DELETED: "disclosure-deleted.v1.schema.json",
+    REFUSAL_REPORTED: "reentry-refusal-reported.v1.schema.json",
+    # Produced by the platform (2026-12-05); consumers outside validate against them.
+    TASK_ESCALATED: "task-escalated.v1.schema.json",
+    MUNICIPALITY_NOTIFIED: "municipality-notified.v1.schema.json",
 }
 
 _RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")

@@ -56,6 +56,11 @@ class EligibilityPolicy:
     law_aliases: dict[str, list[str]] = field(default_factory=dict)
     sources: dict[str, str] = field(default_factory=dict)
     description: str = ""
+    # Added 2026-12-05, our choices (files without them get these): how long past the
+    # appeal window a pending appeal waits before the police are asked, and how often an
+    # escalated task is reminded after its deadline.
+    finality_confirmation_margin_days: int = 30
+    escalation_reminder_days: int = 7
 
 
 def load_policy(source: str | bytes | dict[str, Any]) -> EligibilityPolicy:
@@ -96,6 +101,8 @@ def load_policy(source: str | bytes | dict[str, Any]) -> EligibilityPolicy:
         law_aliases=aliases,
         sources=dict(raw.get("sources", {})),
         description=raw.get("description", ""),
+        finality_confirmation_margin_days=int(raw.get("finality_confirmation_margin_days", 30)),
+        escalation_reminder_days=int(raw.get("escalation_reminder_days", 7)),
     )
     _check(policy)
     return policy
@@ -126,5 +133,18 @@ def _check(p: EligibilityPolicy) -> None:
         problems.append("termination_date_window_days must lie within ten years")
     if any(not 0 < d < p.decision_deadline_days for d in p.reminder_days):
         problems.append("reminder_days must fall before decision_deadline_days")
+    problems += followup_problems(p.finality_confirmation_margin_days,
+                                  p.escalation_reminder_days)
     if problems:
         raise ValueError("eligibility policy: " + "; ".join(problems))
+
+
+def followup_problems(margin_days: int, escalation_reminder_days: int) -> list[str]:
+    """The follow-up values of any policy version: a margin of days to years, a cadence of
+    at least a day (every reminder is a timer and an event in the case's history)."""
+    problems = []
+    if not 0 <= margin_days <= 3660:
+        problems.append("finality_confirmation_margin_days must lie within ten years")
+    if not 1 <= escalation_reminder_days <= 366:
+        problems.append("escalation_reminder_days must be 1 to 366")
+    return problems

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from verdictflow.domain.eligibility_policy import TerminationWindow
+from verdictflow.domain.eligibility_policy import TerminationWindow, followup_problems
 from verdictflow.domain.offences import SectionRef, parse_section
 from verdictflow.domain.verdict import SENTENCE_KINDS
 
@@ -57,6 +57,9 @@ class PolicyV2:
     law_aliases: dict[str, list[str]] = field(default_factory=dict)
     sources: dict[str, str] = field(default_factory=dict)
     description: str = ""
+    # Added 2026-12-05, our choices (see eligibility_policy.EligibilityPolicy).
+    finality_confirmation_margin_days: int = 30
+    escalation_reminder_days: int = 7
 
 
 def _offence(o: dict[str, Any]) -> ListedOffence:
@@ -120,6 +123,8 @@ def _build(raw: dict[str, Any]) -> PolicyV2:
         law_aliases=aliases,
         sources=dict(raw["sources"]),
         description=str(raw.get("description", "")),
+        finality_confirmation_margin_days=int(raw.get("finality_confirmation_margin_days", 30)),
+        escalation_reminder_days=int(raw.get("escalation_reminder_days", 7)),
     )
 
 
@@ -144,6 +149,8 @@ def policy_v2_problems(p: PolicyV2) -> list[str]:
         problems.append("reminder_days must fall before decision_deadline_days")
     if not p.qualifying_offences:
         problems.append("qualifying_offences is empty")
+    problems += followup_problems(p.finality_confirmation_margin_days,
+                                  p.escalation_reminder_days)
     return problems
 
 

@@ -21,7 +21,7 @@ CPR_SHAPED = re.compile(r"(?<!\d)\d{6}-?\d{4}(?!\d)")
 # pseudonym does about one time in five): they are not CPR numbers, so they are kept.
 _OUR_IDS = re.compile(
     r"\bp-[0-9a-f]{32}\b"                       # person pseudonym
-    r"|\b(?:reentry-)?case-[a-z2-7]{24}[\w-]*"   # case, task, disclosure, block ids
+    r"|\b(?:reentry-|followup-)?case-[a-z2-7]{24}[\w-]*"  # case, task, disclosure, block ids
     r"|\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b"  # event ids
     r"|\b[0-9a-f]{64}\b"                        # digests, audit hashes
 )
@@ -76,6 +76,9 @@ def case_of_workflow(workflow_id: str | None) -> str | None:
         return workflow_id
     if workflow_id.startswith("reentry-case-"):
         return workflow_id[len("reentry-"):]
+    # The municipality's follow-up: sealed under the case's key, shredded with the case.
+    if workflow_id.startswith("followup-case-"):
+        return workflow_id[len("followup-"):]
     return None
 
 

@@ -30,7 +30,7 @@ from verdictflow.domain.provenance import (
     parse_source,
     party_problems,
 )
-from verdictflow.domain.verdict import Address
+from verdictflow.domain.verdict import Address, Person
 
 
 @dataclass(frozen=True)
@@ -105,6 +105,9 @@ class Partnership:
     valid_from: str | None = None
     valid_to: str | None = None
     illustrative: Illustrative = NOTHING_ILLUSTRATIVE
+    # Wait for the final verdict before disclosing (True), or act before finality as the law
+    # allows since 1 July 2022 [L178] (False). No seed says either: illustrative in the file.
+    await_finality: bool = True
 
 
 _HOUSE_NUMBER = re.compile(r"\s\d+\s*[a-zæøå]?\b.*$")
@@ -210,6 +213,15 @@ class Partnerships:
         hits = self._index.street.get(key)
         return hits[0] if hits else None
 
+    def partnership_of_person(self, person: Person) -> Partnership | None:
+        """The partnership whose area holds the person's lease: the lease address the verdict
+        names (``household.lease_address``), else the registered address, as policy v2
+        finds the lease. None when no department's streets match."""
+        hh = person.household
+        address = hh.lease_address if hh and hh.lease_address else person.registered_address
+        dep = self.find_department_by_address(address)
+        return self.partnership_of_area(dep.area_id) if dep else None
+
     def area_of(self, point: Point) -> Area | None:
         for area in self.areas():
             if point_in_polygon(point, area.polygon):
@@ -246,6 +258,7 @@ class Partnerships:
             "parties": [_with_illustrative(x) for x in p.parties],
             "valid_from": p.valid_from,
             "valid_to": p.valid_to,
+            "await_finality": p.await_finality,
             "sources": [asdict(s) for s in p.sources],
             "areas": [_with_illustrative(a) for a in p.areas],
             "housing_organisations": [
@@ -351,6 +364,12 @@ def _date(value: Any, where: str) -> str | None:
         raise ValueError(f"{where}: {value!r} is not an ISO date") from None
 
 
+def _await_finality(value: Any, where: str) -> bool:
+    if not isinstance(value, bool):  # "false" in quotes would otherwise read as True
+        raise ValueError(f"{where}: await_finality must be true or false, not {value!r}")
+    return value
+
+
 def _department(o: dict[str, Any], d: dict[str, Any]) -> Department:
     return Department(
         id=d["id"],
@@ -392,6 +411,7 @@ def _partnership(p: dict[str, Any]) -> Partnership:
         valid_to=_date(p.get("valid_to"), where),
         illustrative=parse_illustrative(p, _field_names(Partnership), where),
         areas=[_area(p, a) for a in p["areas"]],
+        await_finality=_await_finality(p.get("await_finality", True), where),
     )
 
 

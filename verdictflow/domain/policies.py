@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from verdictflow.domain.eligibility_policy import EligibilityPolicy, TerminationWindow, load_policy
@@ -50,6 +50,9 @@ class PolicyTerms:
     termination_window: TerminationWindow
     review_other_ground: bool
     retention_after_close_years: int = 2
+    appeal_window_days: int = 14
+    finality_confirmation_margin_days: int = 30
+    escalation_reminder_days: int = 7
 
 
 @dataclass(frozen=True)
@@ -91,12 +94,20 @@ class Policies:
             termination_window=p.termination_window,
             review_other_ground=p.review_other_ground if isinstance(p, PolicyV2) else True,
             retention_after_close_years=p.retention_after_close_years,
+            appeal_window_days=p.appeal_window_days,
+            finality_confirmation_margin_days=p.finality_confirmation_margin_days,
+            escalation_reminder_days=p.escalation_reminder_days,
         )
 
 
 def assess_pinned(verdict: Verdict, policies: Policies, version: str | None,
-                  partnerships: Partnerships, today: date) -> EligibilityDecision:
+                  partnerships: Partnerships, today: date,
+                  await_finality: bool | None = None) -> EligibilityDecision:
+    """``await_finality``: the partnership's choice when the case knows its partnership
+    (None: the policy's own value); the finality rule reads it."""
     policy = policies.get(version or UNPINNED_VERSION)
+    if await_finality is not None and await_finality != policy.await_finality:
+        policy = replace(policy, await_finality=await_finality)
     if isinstance(policy, PolicyV2):
         return decision_of(assess_v2(verdict, policy, partnerships, today))
     return assess(verdict, policy, partnerships, today)

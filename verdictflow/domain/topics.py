@@ -37,6 +37,8 @@ DISCLOSURE_DELETED = "dk.tryghed.disclosure.deleted.v1"
 BLOCK_PLACED = "dk.tryghed.reentry-block.placed.v1"
 BLOCK_LIFTED = "dk.tryghed.reentry-block.lifted.v1"
 MUNICIPALITY_NOTIFIED = "dk.tryghed.municipality.notified.v1"
+REFUSAL_REPORTED = "dk.tryghed.reentry.refusal-reported.v1"
 CASE_STAGE_CHANGED = "dk.tryghed.case.stage-changed.v1"
+TASK_ESCALATED = "dk.tryghed.task.escalated.v1"  # on case.events.v1, added 2026-12-05
 
 PLATFORM_SOURCE = "urn:dk:tryghed:verdictflow"

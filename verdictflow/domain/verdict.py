@@ -49,6 +49,9 @@ class Household:
 
     role: str  # HOUSEHOLD_ROLES
     lease_address: Address | None = None  # when the lease is not the registered address
+    # Added 2026-12-05: whether anyone under 18 lives in the household (the municipality's
+    # follow-up, barnets lov § 38); None: not stated. A yes/no, nothing about who.
+    minors_in_household: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -143,7 +146,8 @@ def _household(d: dict[str, Any] | None) -> Household | None:
     if d is None:
         return None
     lease = d.get("lease_address")
-    return Household(role=d["role"], lease_address=_address(lease) if lease else None)
+    return Household(role=d["role"], lease_address=_address(lease) if lease else None,
+                     minors_in_household=d.get("minors_in_household"))
 
 
 def verdict_from_data(data: dict[str, Any]) -> Verdict:

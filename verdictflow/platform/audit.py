@@ -57,8 +57,17 @@ REQUEST_READ = "request.read"
 POLICY_EXPLAIN = "policy.explain"  # an assessment shown (it tells what the verdict was)
 # A housing organisation confirmed, signed, that it deleted a retracted disclosure.
 DISCLOSURE_DELETED = "disclosure.deleted"
+# Udlejningsbekendtgørelsen § 28 / almenboligloven § 63 e: every look-up, whatever it found
+# (detail: the pseudonym and the move-in date); the sealed tenant opened for a positive
+# answer (case and check id); a refusal recorded (case and refusal id).
+REENTRY_CHECK = "reentry.check"
+REENTRY_TENANT_OPENED = "reentry.tenant_opened"
+REENTRY_REFUSAL = "reentry.refusal"
 ACTIONS = frozenset({
     DISCLOSURE_DELETED,
+    REENTRY_CHECK,
+    REENTRY_TENANT_OPENED,
+    REENTRY_REFUSAL,
     DLQ_REPLAY,
     REQUEST_MADE,
     REQUEST_READ,

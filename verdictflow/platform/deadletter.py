@@ -25,6 +25,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from verdictflow.domain.topics import dlq
 from verdictflow.platform.kafka import KAFKA_MAX_MESSAGE_BYTES, EventPublisher, Record
 from verdictflow.platform.keys import KeyStore
+from verdictflow.platform.metrics import dead_lettered
 
 SEALED_HEADER = "dlq-sealed-key-id"
 KIND_HEADER = "dlq-kind"  # "copy" (the original bytes, maybe sealed) or "reference"
@@ -88,6 +89,10 @@ class DeadLetters:
         self.references = 0
 
     async def __call__(self, record: Record, reason: str) -> None:
+        await self._write(record, reason)
+        dead_lettered(record.topic, reason)  # by reason code: the text names ids
+
+    async def _write(self, record: Record, reason: str) -> None:
         value = record.value or b""
         headers = [*(record.headers or []), *origin_headers(record, reason),
                    (KIND_HEADER, b"copy")]

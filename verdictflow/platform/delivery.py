@@ -29,6 +29,7 @@ from sqlalchemy.exc import OperationalError
 from temporalio.service import RPCError, RPCStatusCode
 
 from verdictflow.platform.kafka import Record
+from verdictflow.platform.metrics import consumer_lag
 
 Handler = Callable[[Record], Awaitable[None]]
 DeadLetter = Callable[[Record, str], Awaitable[None]]
@@ -138,3 +139,20 @@ async def consume(consumer: AIOKafkaConsumer, handle: Handler, dead_letter: Dead
                 # idempotent on the event id. The consumer itself carries on.
                 log.warning("commit_failed", error=type(exc).__name__, topic=tp.topic,
                             partition=tp.partition)
+            highwater = consumer.highwater(tp)  # the end offset the last fetch saw
+            if highwater is not None:
+                consumer_lag(tp.topic, tp.partition, highwater - (records[-1].offset + 1))
+        if not batch:  # caught up, or nothing fetched yet: what the fetches last said
+            await _idle_lag(consumer)
+
+
+async def _idle_lag(consumer: AIOKafkaConsumer) -> None:
+    for tp in consumer.assignment():
+        highwater = consumer.highwater(tp)
+        if highwater is None:
+            continue
+        try:
+            position = await consumer.position(tp)
+        except KafkaError:
+            continue  # revoked by a rebalance meanwhile: a metric never stops the consumer
+        consumer_lag(tp.topic, tp.partition, highwater - position)

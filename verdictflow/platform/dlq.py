@@ -5,16 +5,24 @@ content. ``replay`` puts one original back on its topic once the cause is mended
 provisioned, a consumer fixed): a sealed copy is opened, a reference is followed to the
 original at its offset and checked against its SHA-256. A replay is audited, and harmless
 if the original was applied after all: every consumer acts once per event id.
+
+``replay_all`` (``verdictflow ops dlq replay TOPIC``) re-drives every letter of a topic
+that can be read now, each once: a replay is recorded in ``dead_letter_replays`` keyed on
+the letter's partition and offset, after it was published (a crash in between replays it
+again, which the consumers' de-duplication by event id absorbs). A letter whose original
+was itself a replay (it failed again) is left for a person to look at, not looped.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
+from cryptography.exceptions import InvalidTag
+from sqlmodel import select
 
 from verdictflow.domain.topics import TOPICS, dlq
 from verdictflow.platform.audit import DLQ_REPLAY, record_audit
@@ -22,7 +30,10 @@ from verdictflow.platform.database import Database
 from verdictflow.platform.deadletter import KIND_HEADER, open_dead_letter
 from verdictflow.platform.kafka import KAFKA_MAX_MESSAGE_BYTES, EventPublisher, Record
 from verdictflow.platform.keys import KeyStore
+from verdictflow.platform.readmodel import DeadLetterReplay
 from verdictflow.platform.settings import Settings
+
+REPLAYED_FROM = "dlq-replayed-from"
 
 
 class DeadLetterError(Exception):
@@ -39,6 +50,8 @@ class DeadLetter:
     original_partition: int
     original_offset: int
     size: int
+    replayed_from: str | None = None  # the original was a replay of PARTITION:OFFSET
+    timestamp_ms: int = 0  # when it was dead-lettered (the broker's record time)
 
 
 def _headers(record: Record) -> dict[str, bytes]:
@@ -55,6 +68,8 @@ def describe(record: Record) -> DeadLetter:
         original_partition=int(h.get("dlq-original-partition", b"-1")),
         original_offset=int(h.get("dlq-original-offset", b"-1")),
         size=len(record.value or b""),
+        replayed_from=h[REPLAYED_FROM].decode(errors="replace") if REPLAYED_FROM in h else None,
+        timestamp_ms=int(getattr(record, "timestamp", 0) or 0),
     )
 
 
@@ -144,8 +159,55 @@ async def replay(settings: Settings, keys: KeyStore, audit_log: Database, topic:
     if letter.original_topic != topic:
         raise DeadLetterError(f"the dead letter came from {letter.original_topic}, not {topic}")
     async with EventPublisher(settings) as publisher:
-        await publisher.publish_raw(topic, key, value, [("dlq-replayed-from",
+        await publisher.publish_raw(topic, key, value, [(REPLAYED_FROM,
                                                          f"{partition}:{offset}".encode())])
+    _record_replay(audit_log, topic, partition, offset, actor)
     record_audit(audit_log, actor=actor, action=DLQ_REPLAY,
                  detail=f"{dlq(topic)} {partition}:{offset}")
     return letter
+
+
+def _record_replay(db: Database, topic: str, partition: int, offset: int, actor: str) -> None:
+    with db.session() as s:
+        if s.get(DeadLetterReplay, (topic, partition, offset)) is None:
+            s.add(DeadLetterReplay(topic=topic, partition=partition, offset=offset, actor=actor))
+            s.commit()
+
+
+def _replayed(db: Database, topic: str) -> set[tuple[int, int]]:
+    with db.session() as s:
+        return {(r.partition, r.offset) for r in s.exec(
+            select(DeadLetterReplay).where(DeadLetterReplay.topic == topic))}
+
+
+@dataclass
+class ReplayReport:
+    topic: str
+    replayed: list[str] = field(default_factory=list)  # PARTITION:OFFSET on <topic>.dlq
+    before: list[str] = field(default_factory=list)  # replayed by an earlier run
+    failed_again: list[str] = field(default_factory=list)  # a replay dead-lettered again
+    unreadable: dict[str, str] = field(default_factory=dict)  # position -> why
+
+
+async def replay_all(settings: Settings, keys: KeyStore, read_model: Database, topic: str,
+                     actor: str = "operator") -> ReplayReport:
+    """Re-drives every dead letter of ``topic`` that can be read now, each once."""
+    report = ReplayReport(topic)
+    done = _replayed(read_model, topic)
+    for letter in await list_dead_letters(settings, topic):
+        position = f"{letter.partition}:{letter.offset}"
+        if (letter.partition, letter.offset) in done:
+            report.before.append(position)
+        elif letter.replayed_from is not None:
+            report.failed_again.append(position)
+        else:
+            try:
+                await replay(settings, keys, read_model, topic, letter.partition,
+                             letter.offset, actor)
+            except (DeadLetterError, KeyError, InvalidTag) as exc:
+                # A key not (yet) provisioned, an original past retention: not now.
+                report.unreadable[position] = str(exc) if isinstance(
+                    exc, DeadLetterError) else type(exc).__name__
+                continue
+            report.replayed.append(position)
+    return report

@@ -14,6 +14,10 @@ string, tracebacks included (rendered to text first, then scrubbed):
 - values registered as sensitive (``redact_values`` for the whole process,
   ``sensitive(...)`` for the event being handled) become ``[redacted]``.
 
+Key names are never masked in part: ``person_ref`` and ``cpr_digest`` are the names an
+operator searches by (the pseudonym exists to be searched). A key is masked only when it
+is data itself: CPR-shaped, or the whole of a registered value (a dict keyed by a name).
+
 After rendering, repeated warnings and errors are collapsed into one summary line
 (``verdictflow.platform.log_collapse``: an outage retries the same failure thousands of times), and
 a service's file rotates by size.
@@ -109,11 +113,20 @@ def _is_sensitive_key(key: Any) -> bool:
     return isinstance(key, str) and key.strip().lower().replace("-", "_") in SENSITIVE_KEYS
 
 
+def _scrub_key(key: Any, pattern: re.Pattern[str] | None) -> Any:
+    if not isinstance(key, str):
+        return _scrub(key, pattern)
+    if pattern is not None and pattern.fullmatch(key):
+        return REDACTED
+    return mask_cpr_shaped(key, CPR_REDACTED)
+
+
 def _scrub(value: Any, pattern: re.Pattern[str] | None) -> Any:
     if isinstance(value, str):
         return _scrub_text(value, pattern)
     if isinstance(value, dict):
-        return {_scrub(k, pattern): (REDACTED if _is_sensitive_key(k) else _scrub(v, pattern))
+        return {_scrub_key(k, pattern): (REDACTED if _is_sensitive_key(k)
+                                         else _scrub(v, pattern))
                 for k, v in value.items()}
     if isinstance(value, (list, tuple, set, frozenset)):
         return [_scrub(v, pattern) for v in value]
@@ -130,7 +143,7 @@ def _scrub(value: Any, pattern: re.Pattern[str] | None) -> Any:
 def redact(_logger: WrappedLogger, _method: str, event_dict: EventDict) -> EventDict:
     """structlog processor: mask CPR numbers, drop sensitive fields, mask registered values."""
     pattern = _current_pattern()
-    return {_scrub(k, pattern): (REDACTED if _is_sensitive_key(k) else _scrub(v, pattern))
+    return {_scrub_key(k, pattern): (REDACTED if _is_sensitive_key(k) else _scrub(v, pattern))
             for k, v in event_dict.items()}
 
 

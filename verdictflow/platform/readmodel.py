@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import MetaData
+from sqlalchemy import Index, MetaData
 from sqlmodel import Field, SQLModel, col, select
 
 from verdictflow.platform.database import Database
@@ -49,6 +49,41 @@ class CaseRecord(ReadModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
 
 
+class CaseStageRecord(ReadModel, table=True):
+    """One stage change of a case, kept (``cases`` holds only the current stage): the
+    partnership's yearly figures are made from it. Keyed on ``(case_id, seq)`` so a retried
+    ``record_stage`` writes once. Ids, stages and outcomes only: no person reference."""
+
+    __tablename__ = "case_stages"
+    __table_args__ = (
+        Index("ix_case_stages_partnership_at", "partnership_id", "at"),
+        Index("ix_case_stages_area_at", "area_id", "at"),
+    )
+    case_id: str = Field(primary_key=True)
+    seq: int = Field(primary_key=True)
+    stage: str
+    at: datetime  # when the case entered the stage (the workflow's time, UTC)
+    partnership_id: str | None = None
+    area_id: str | None = None
+    housing_org_id: str | None = None
+    police_district: str | None = None
+    eligibility: str | None = None
+    outcome: str | None = None
+
+
+class TryghedsindeksRecord(ReadModel, table=True):
+    """A figure of Politiets Tryghedsindeks for an area and year, as imported with its
+    source (``verdictflow report import-tryghedsindeks``): the police's, not computed."""
+
+    __tablename__ = "tryghedsindeks"
+    area_id: str = Field(primary_key=True)
+    year: int = Field(primary_key=True)
+    indicator: str = Field(primary_key=True)
+    value: float
+    source: str = Field(max_length=200)
+    imported_at: datetime = Field(default_factory=utcnow)
+
+
 class Task(ReadModel, table=True):
     __tablename__ = "tasks"
     task_id: str = Field(primary_key=True)
@@ -63,6 +98,11 @@ class Task(ReadModel, table=True):
     decided_by: str | None = None
     decided_at: datetime | None = None
     assignee: str | None = None  # the subject a supervisor assigned the task to
+    # Set once, when the deadline passed unanswered: the task went to the organisation's
+    # supervisors (a role, never a person), who see it first.
+    escalated_at: datetime | None = None
+    escalated_to: str | None = None
+    legal_basis: str | None = None  # what the task cites (the municipality's follow-up)
 
 
 class ReentryBlockRecord(ReadModel, table=True):
@@ -76,6 +116,52 @@ class ReentryBlockRecord(ReadModel, table=True):
     status: str = "active"  # active | lifted
     lifted_on: date | None = None
     lift_reason: str | None = None
+    # The legal ground of the termination, in clear: a ground is not personal. placed_on
+    # is the termination date the § 28 years run from.
+    ground: str | None = None
+    # Almenboligloven § 63 e's name and address, sealed under the case's own data key
+    # (JSON of a case layer): purging the case shreds them with everything else.
+    sealed_tenant: str | None = None
+
+
+class ReentryRefusalRecord(ReadModel, table=True):
+    """An applicant refused under udlejningsbekendtgørelsen § 28: the fact only, as it is
+    reported via the municipality, with the block it rests on. The applicant is the
+    pseudonym; the reasonable grounds stay out of the read model."""
+
+    __tablename__ = "reentry_refusals"
+    refusal_id: str = Field(primary_key=True)
+    area_id: str = Field(index=True)
+    partnership_id: str | None = None
+    org_id: str = Field(index=True)  # the refusing housing organisation
+    municipality_id: str | None = None  # the municipality the refusal is reported to
+    block_id: str | None = None
+    person_ref: str = Field(index=True)
+    move_in_on: date
+    refused_on: date
+    recorded_at: datetime = Field(default_factory=utcnow)
+    check_id: str | None = None  # the positive answer it rests on
+    # The organisation's reasonable grounds are free text and may name people: sealed under
+    # the case key of the termination they rest on (JSON of a case layer), never in clear.
+    sealed_grounds: str | None = None
+    # The outbox mark: set once the fact was published to the municipality.
+    reported_at: datetime | None = Field(default=None, index=True)
+
+
+class ReentryCheckRecord(ReadModel, table=True):
+    """A positive § 28 answer (a qualifying termination found in the asking organisation's
+    area), kept so that a refusal can rest on it. Ids and dates only; the look-ups that
+    found nothing are in the audit log alone."""
+
+    __tablename__ = "reentry_checks"
+    check_id: str = Field(primary_key=True)
+    org_id: str = Field(index=True)
+    area_id: str
+    block_id: str
+    case_id: str
+    person_ref: str = Field(index=True)
+    move_in_on: date
+    checked_on: date
 
 
 class DisclosureRequestRecord(ReadModel, table=True):
@@ -96,6 +182,24 @@ class DisclosureRequestRecord(ReadModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
 
 
+class MunicipalityNotification(ReadModel, table=True):
+    """A case the municipality follows up with its own means (barnets lov §§ 38-39): ids and
+    the basis only, keyed on ``followup.notification_id`` (one per case)."""
+
+    __tablename__ = "municipality_notifications"
+    notification_id: str = Field(primary_key=True)  # derived from the case, as event ids are
+    municipality_id: str = Field(index=True)
+    case_id: str = Field(index=True)
+    kind: str  # e.g. "follow_up"
+    status: str = "open"  # open | acknowledged | withdrawn
+    created_at: datetime = Field(default_factory=utcnow)
+    sealed_content: str | None = None  # ciphertext only, never served by the list
+    # Added with the first producer (2026-12-05); columns are added, never renamed (reports
+    # join these rows to cases).
+    area_id: str | None = Field(default=None, index=True)
+    basis: str | None = None  # a FollowUpBasis: "barnets lov § 39" or "barnets lov § 38"
+
+
 class AuditEntry(ReadModel, table=True):
     """One link of the hash chain (platform.audit): ids only, appended, never changed."""
 
@@ -113,15 +217,32 @@ class AuditEntry(ReadModel, table=True):
     entry_hash: str = Field(max_length=64, unique=True)
 
 
+class DeadLetterReplay(ReadModel, table=True):
+    """A dead letter whose original was published again (``platform.dlq``): keyed on where
+    the letter stands, so ``verdictflow ops dlq replay`` re-drives each letter once."""
+
+    __tablename__ = "dead_letter_replays"
+    topic: str = Field(primary_key=True)  # the source topic; the letter is on <topic>.dlq
+    partition: int = Field(primary_key=True)
+    offset: int = Field(primary_key=True)
+    replayed_at: datetime = Field(default_factory=utcnow)
+    actor: str
+
+
 def read_model_database(settings: Settings) -> Database:
     """The read model of ``settings.database_url``: build it once per process."""
     return Database(settings.database_url, READ_MODEL)
 
 
-def open_tasks(db: Database, org_id: str) -> list[Task]:
+def open_tasks(db: Database, org_id: str, escalated_only: bool = False) -> list[Task]:
+    """The organisation's open tasks: escalated ones first (their deadline has passed),
+    then by deadline."""
     with db.session() as s:
         q = select(Task).where(Task.org_id == org_id, Task.status == "open")
-        return list(s.exec(q.order_by(col(Task.due_on), col(Task.created_at))))
+        if escalated_only:
+            q = q.where(col(Task.escalated_at).is_not(None))
+        rows = list(s.exec(q.order_by(col(Task.due_on), col(Task.created_at))))
+    return sorted(rows, key=lambda t: t.escalated_at is None)  # stable: keeps the order
 
 
 def get_task(db: Database, task_id: str) -> Task | None:

@@ -71,6 +71,18 @@ class Settings(BaseSettings):
     # How long the case waits for a housing organisation's receipt before sending again.
     receipt_timeout_seconds: int = 3600
 
+    # Prometheus /metrics, one port per process (0: off); the API serves /metrics on its own
+    # app. ``sdk_metrics_port_*``: the Temporal SDK's own exporter in that process (its
+    # Runtime binds it). Loopback by default: a production stack sets VF_METRICS_HOST.
+    metrics_host: str = "127.0.0.1"
+    metrics_port_worker: int = Field(default=0, ge=0, le=65535)
+    metrics_port_ingest: int = Field(default=0, ge=0, le=65535)
+    metrics_port_gateways: int = Field(default=0, ge=0, le=65535)
+    metrics_port_codec_server: int = Field(default=0, ge=0, le=65535)
+    sdk_metrics_port_worker: int = Field(default=0, ge=0, le=65535)
+    sdk_metrics_port_ingest: int = Field(default=0, ge=0, le=65535)
+    sdk_metrics_port_api: int = Field(default=0, ge=0, le=65535)
+
     log_level: str = "INFO"
     log_file: Path | None = None
     # Every log file (a service's JSON log, the supervisor's capture of a process) rotates at

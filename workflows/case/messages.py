@@ -145,6 +145,11 @@ class CaseTerms:
     # Retention: the years a case without a block that ran its course keeps its data after
     # closing; the default is the policies' value for cases whose terms did not carry it.
     retention_after_close_years: int = 2
+    # Added 2026-12-05 (defaults: the terms of cases started before): when a pending appeal
+    # with no news is put to the police, and how often an escalated task is reminded.
+    appeal_window_days: int = 14
+    finality_confirmation_margin_days: int = 30
+    escalation_reminder_days: int = 7
 
 
 @dataclass
@@ -155,6 +160,9 @@ class EligibilityRequest:
     # The version the case started on (its terms); none in requests made before cases were
     # pinned, which all started on v1.
     policy_version: str | None = None
+    # The partnership's choice to wait for finality or not (None: the policy's own value,
+    # as in every request made before partnerships chose).
+    await_finality: bool | None = None
 
 
 @dataclass
@@ -209,6 +217,7 @@ class TaskOpening:
     org_id: str
     due_on: str
     sealed_disclosure: str | None = None
+    legal_basis: str | None = None  # what the task cites (the municipality's follow-up)
 
 
 @dataclass
@@ -244,7 +253,7 @@ class DeletionRecord:
 class PurgeRequest:
     """The case purges itself: its key destroyed, its sealed copies cleared, and its last
     stage (``purged``) recorded by the same activity, so that nothing the workflow writes
-    after the key is gone needs it (see ``workflows/case/lifetime.py``)."""
+    after the key is gone needs it (see ``VerdictCaseWorkflow._purge``)."""
 
     case_id: str
     actor: str
@@ -258,3 +267,30 @@ class PurgeDone:
     case_id: str
     key_destroyed: bool
     tasks_cleared: int
+
+
+@dataclass
+class PartnershipLookup:
+    """Which partnership a case belongs to, before it is assessed: from the lease (or the
+    registered address) of the verdict's person, the way the policy finds it."""
+
+    case_id: str
+    verdict: Verdict
+
+
+@dataclass
+class CasePartnership:
+    partnership_id: str | None = None  # None: the address is in no partnership's area
+    await_finality: bool | None = None  # the partnership's choice; None when unknown
+
+
+@dataclass
+class TaskEscalation:
+    """A task unanswered at its deadline goes to the organisation's supervisors."""
+
+    case_id: str
+    task_id: str
+    org_id: str
+    due_on: str
+    at: str
+    to_role: str = "supervisor"

@@ -13,6 +13,7 @@ from verdictflow.domain.policy import EligibilityDecision
 from verdictflow.domain.requests import OpenRequest
 from verdictflow.domain.verdict import VerdictChange
 from workflows.case.messages import (
+    CasePartnership,
     CaseTerms,
     DecisionRequest,
     DeletionSignal,
@@ -69,11 +70,19 @@ class CaseState:
     closed_at: str | None = None  # when the process reached its end stage (retention runs)
     retraction_resent: int = 0  # chases of a missing deletion receipt so far
 
+    # Added 2026-12-05 (the follow-up): the partnership found before the finality wait, the
+    # police district's confirmation of an appeal with no news (one task per round), and
+    # whether the municipality's follow-up was started beside the case.
+    partnership: CasePartnership | None = None
+    finality_check: CaseTask | None = None
+    finality_checks: int = 0
+    followup_started: bool = False
+
     @property
     def task(self) -> CaseTask | None:
         """The task opened last: damages, else the decision once there is one, else the
-        review."""
-        return self.damages or self.decision or self.review
+        review, else the police district's confirmation of finality."""
+        return self.damages or self.decision or self.review or self.finality_check
 
     @property
     def open_task(self) -> OpenTask | None:

@@ -33,6 +33,7 @@ with workflow.unsafe.imports_passed_through():
     from verdictflow.domain.case import (
         DecisionContext,
         EndReason,
+        FinalityConfirmation,
         LiftReason,
         Outcome,
         ReviewOutcome,
@@ -41,6 +42,11 @@ with workflow.unsafe.imports_passed_through():
         add_years,
         decision_problem,
         termination_date_problem,
+    )
+    from verdictflow.domain.followup import (
+        followup_workflow_id,
+        municipality_follow_up,
+        notification_id,
     )
     from verdictflow.domain.identity import block_workflow_id
     from verdictflow.domain.lifetime import (
@@ -51,7 +57,13 @@ with workflow.unsafe.imports_passed_through():
         sanction_changed,
     )
     from verdictflow.domain.policy import EligibilityDecision, Route, route_after_assessment
-    from verdictflow.domain.reminders import task_schedule
+    from verdictflow.domain.reentry import lease_address
+    from verdictflow.domain.reminders import (
+        Notice,
+        escalation_reminders,
+        finality_check_day,
+        task_schedule,
+    )
     from verdictflow.domain.requests import (
         OpenRequest,
         applicable_request,
@@ -64,7 +76,7 @@ with workflow.unsafe.imports_passed_through():
         VERDICT_FINALIZED,
         VERDICT_OVERTURNED,
     )
-    from verdictflow.domain.verdict import Verdict, with_change
+    from verdictflow.domain.verdict import Verdict, VerdictChange, with_change
     from workflows import search_attributes as sa
     from workflows.case.messages import (
         INVALID_DECISION,
@@ -79,6 +91,7 @@ with workflow.unsafe.imports_passed_through():
         DeletionSignal,
         EligibilityRequest,
         OpenTask,
+        PartnershipLookup,
         PublishRequest,
         PurgeRequest,
         ReceiptSignal,
@@ -86,11 +99,14 @@ with workflow.unsafe.imports_passed_through():
         SealRequest,
         StageChange,
         TaskClosing,
+        TaskEscalation,
         TaskOpening,
         VerdictSignal,
     )
     from workflows.case.state import CaseState, CaseTask, Disclosure
     from workflows.effects import EFFECT
+    from workflows.followup.messages import FollowUpInput, FollowUpWithdrawal
+    from workflows.followup.workflow import MunicipalityFollowUpWorkflow
     from workflows.reentry.messages import BlockInput, LiftRequest
     from workflows.reentry.workflow import ReentryBlockWorkflow
     from workflows.request.messages import RequestAnswered, RequestLookup
@@ -104,6 +120,7 @@ class VerdictCaseWorkflow:
         self._case = case
         self._state = CaseState(final=case.verdict.final, events_seen={case.registered_event_id})
         self._watches: list[asyncio.Task[None]] = []  # concurrent duties (damages)
+        self._followup_watch: asyncio.Task[None] | None = None
 
     # -- the process -----------------------------------------------------------------
     @workflow.run
@@ -122,9 +139,10 @@ class VerdictCaseWorkflow:
         terms = await workflow.execute_activity_method(CaseBookActivities.case_terms, **EFFECT)
         state.terms = terms
 
-        if not state.final and terms.await_finality:
+        await_finality = await self._partnership_awaits_finality(case, terms)
+        if not state.final and await_finality:
             await self._enter(Stage.AWAITING_FINALITY)
-            await workflow.wait_condition(lambda: state.final or state.overturned)
+            await self._await_finality(terms)
         if state.overturned:
             return await self._end(Stage.OVERTURNED, [EndReason.OVERTURNED_BEFORE_DISCLOSURE])
 
@@ -135,11 +153,13 @@ class VerdictCaseWorkflow:
         eligibility = await workflow.execute_activity_method(
             EligibilityActivities.assess_eligibility,
             EligibilityRequest(case.case_id, verdict, workflow.now().date().isoformat(),
-                               terms.policy_version),
+                               terms.policy_version,
+                               state.partnership.await_finality if state.partnership else None),
             **EFFECT,
         )
         state.eligibility = eligibility
         self._upsert_eligibility(eligibility)
+        await self._start_municipality_follow_up(verdict, eligibility, terms)
 
         # The landlord may have asked about this person: then the 2022 duty decides.
         state.request = await self._request_answered_by(eligibility)
@@ -270,6 +290,8 @@ class VerdictCaseWorkflow:
                     CaseBookActivities.notify_deadline, DeadlineNotice(
                         case_id, opening.task_id, org_id, checkpoint.notice.value,
                         opening.due_on, workflow.now().isoformat()), **EFFECT)
+        if not answered():
+            await self._escalate(opening, opened, terms, answered)
         await workflow.wait_condition(answered)
 
         task.closed = True
@@ -279,6 +301,129 @@ class VerdictCaseWorkflow:
             answer.outcome if answer else None, answer.decided_by if answer else None),
             **EFFECT)
         return answer
+
+    # -- the follow-up (issue 9): finality per partnership, escalation, the municipality --
+    async def _partnership_awaits_finality(self, case: CaseInput, terms: CaseTerms) -> bool:
+        """Whether the case waits for the final verdict: its partnership's choice, found from
+        the person's lease before anything is assessed; the policy's value when the lease is
+        in no partnership (such a case is not disclosed anyway) and for cases started before
+        partnerships chose."""
+        if not workflow.patched("followup-partnership-finality"):
+            return terms.await_finality
+        found = await workflow.execute_activity_method(
+            EligibilityActivities.case_partnership, PartnershipLookup(case.case_id, case.verdict),
+            **EFFECT)
+        self._state.partnership = found
+        return terms.await_finality if found.await_finality is None else found.await_finality
+
+    async def _await_finality(self, terms: CaseTerms) -> None:
+        """Waits for finalized or overturned. An appeal that never reports back is put to the
+        police district after the appeal window and our margin (``confirm_finality``), and
+        again after each margin while they answer ``still_pending``."""
+        state = self._state
+
+        def news() -> bool:
+            return state.final or state.overturned
+
+        if not workflow.patched("followup-confirm-finality"):
+            await workflow.wait_condition(news)
+            return
+        wait = timedelta(days=finality_check_day(terms.appeal_window_days,
+                                                 terms.finality_confirmation_margin_days))
+        while not news():
+            if await self._wait(news, wait):
+                return
+            answer = await self._confirm_finality(terms, news)
+            if answer is None:
+                continue  # the police system reported meanwhile
+            if answer.outcome == FinalityConfirmation.FINAL:
+                # The verdict stands as registered, now final: assessed as a final verdict.
+                v = self._case.verdict
+                state.final_change = VerdictChange(
+                    f"{answer.task_id}:final", VERDICT_FINALIZED, v.verdict_id, v.decided_on)
+                state.final = True
+            elif answer.outcome == FinalityConfirmation.OVERTURNED:
+                state.overturned = True
+            wait = timedelta(days=max(1, terms.finality_confirmation_margin_days))
+
+    async def _confirm_finality(
+        self, terms: CaseTerms, news: Callable[[], bool]
+    ) -> DecisionRequest | None:
+        """The police district's task: what became of the appeal? None if the finalized or
+        overturned event came first (the task is withdrawn)."""
+        state, case_id = self._state, self._case.case_id
+        state.finality_checks += 1
+        kind = TaskKind.CONFIRM_FINALITY.value
+        due = workflow.now().date() + timedelta(days=terms.decision_deadline_days)
+        # One task per round: a row already closed is never opened again (idempotent on id).
+        opening = OpenTask(f"{case_id}-{kind}-{state.finality_checks}", kind,
+                           self._case.verdict.police_district, due.isoformat())
+        await workflow.execute_activity_method(CaseBookActivities.open_task, TaskOpening(
+            opening.task_id, case_id, kind, opening.org_id, opening.due_on), **EFFECT)
+        task = state.finality_check = CaseTask(opening)
+        await workflow.wait_condition(lambda: task.answer is not None or news())
+        task.closed = True
+        answer = task.answer
+        await workflow.execute_activity_method(CaseBookActivities.close_task, TaskClosing(
+            opening.task_id, "done" if answer else "withdrawn",
+            answer.outcome if answer else None, answer.decided_by if answer else None),
+            **EFFECT)
+        return answer
+
+    async def _escalate(self, opening: OpenTask, opened: datetime, terms: CaseTerms,
+                        answered: Callable[[], bool]) -> None:
+        """At the deadline the task goes to the organisation's supervisors, and is reminded
+        every ``escalation_reminder_days`` until answered: one timer and one activity per
+        reminder, so the history grows by a fixed amount each time."""
+        if not workflow.patched("followup-escalation"):
+            return  # cases from before waited silently after the deadline
+        case_id = self._case.case_id
+        await workflow.execute_activity_method(CaseBookActivities.escalate_task, TaskEscalation(
+            case_id, opening.task_id, opening.org_id, opening.due_on,
+            workflow.now().isoformat()), **EFFECT)
+        for day in escalation_reminders(terms.decision_deadline_days,
+                                        terms.escalation_reminder_days):
+            remaining = opened + timedelta(days=day) - workflow.now()
+            if remaining > timedelta(0) and await self._wait(answered, remaining):
+                return
+            if answered():
+                return
+            await workflow.execute_activity_method(
+                CaseBookActivities.notify_deadline, DeadlineNotice(
+                    case_id, opening.task_id, opening.org_id, Notice.REMINDER.value,
+                    opening.due_on, workflow.now().isoformat()), **EFFECT)
+
+    async def _start_municipality_follow_up(
+        self, verdict: Verdict, eligibility: EligibilityDecision, terms: CaseTerms
+    ) -> None:
+        """Tells the area's municipality about a young person (10-17) or a household with
+        minors, once the assessment found the person living in a partnership area: the
+        municipality that follows up is the area's. A child workflow, so the municipality's
+        task never holds up the housing organisation's decision; it outlives the case."""
+        if not workflow.patched("followup-municipality"):
+            return
+        resident = any(r.rule == "residence" and r.passed is True for r in eligibility.rules)
+        basis = municipality_follow_up(verdict, resident)
+        if (basis is None or self._state.followup_started or not eligibility.area_id
+                or not eligibility.municipality_id):
+            return
+        case_id = self._case.case_id
+        due = workflow.now().date() + timedelta(days=terms.decision_deadline_days)
+        handle = await workflow.start_child_workflow(
+            MunicipalityFollowUpWorkflow.run, FollowUpInput(
+                case_id, notification_id(case_id), eligibility.municipality_id,
+                eligibility.area_id, eligibility.partnership_id, basis.value, due.isoformat()),
+            id=followup_workflow_id(case_id),
+            parent_close_policy=ParentClosePolicy.ABANDON)
+        self._state.followup_started = True
+
+        async def withdraw_if_overturned() -> None:
+            await workflow.wait_condition(lambda: self._state.overturned)
+            await handle.signal(MunicipalityFollowUpWorkflow.withdraw,
+                                FollowUpWithdrawal("verdict_overturned"))
+
+        # Deterministic: a workflow task, woken only by the case's own state.
+        self._followup_watch = asyncio.create_task(withdraw_if_overturned())
 
     async def _block_reentry(
         self, decision: DecisionRequest, eligibility: EligibilityDecision, terms: CaseTerms
@@ -297,6 +442,9 @@ class VerdictCaseWorkflow:
             placed_on=placed_on.isoformat(),
             expires_on=add_years(placed_on, terms.reentry_block_years).isoformat(),
         )
+        if workflow.patched("reentry-tenant-for-63e"):  # § 63 e: name and address, sealed
+            person = self._case.verdict.person
+            block.tenant_name, block.tenant_address = person.name, lease_address(person)
         handle = await workflow.start_child_workflow(
             ReentryBlockWorkflow.run, block, id=block_workflow_id(case_id),
             # The block must outlive anything that happens to the case workflow.
@@ -591,8 +739,10 @@ class VerdictCaseWorkflow:
         if task is None:  # the validator let none through
             raise ApplicationError("the case has no task to answer", non_retryable=True)
         task.answer = request
+        # A confirmation of finality moves the case on from where it waits, not to decided.
+        stage = (self._state.stage if task is self._state.finality_check else Stage.DECIDED)
         return DecisionAccepted(self._case.case_id, request.task_id, request.outcome,
-                                Stage.DECIDED.value)
+                                stage.value)
 
     @decide.validator
     def _validate_decision(self, request: DecisionRequest) -> None:

@@ -23,6 +23,12 @@ class BlockInput:
     person_ref: str
     placed_on: str  # the termination date: the two years run from it (udlejningsbek. § 28)
     expires_on: str
+    ground: str | None = None
+    # Almenboligloven § 63 e lets the area's organisations learn the tenant's name and
+    # address: carried here, inside the encrypted payload only, for place_block to seal
+    # under the case's key. None for blocks placed before (and never in search attributes).
+    tenant_name: str | None = None
+    tenant_address: str | None = None
 
 
 @dataclass
