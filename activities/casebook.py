@@ -16,11 +16,13 @@ from verdictflow.domain.cloudevents import cloud_event
 from verdictflow.domain.reminders import Notice
 from verdictflow.domain.topics import CASE_EVENTS, CASE_STAGE_CHANGED, TASK_ESCALATED
 from verdictflow.platform import metrics
+from verdictflow.platform.audit import DISCLOSURE_DELETED, record_audit
 from verdictflow.platform.log import get_logger
 from verdictflow.platform.readmodel import CaseRecord, CaseStageRecord, Task, utcnow
 from workflows.case.messages import (
     CaseTerms,
     DeadlineNotice,
+    DeletionRecord,
     StageChange,
     TaskClosing,
     TaskEscalation,
@@ -72,6 +74,7 @@ class CaseBookActivities:
             termination_days_before=p.termination_window.days_before,
             termination_days_after=p.termination_window.days_after,
             review_other_ground=p.review_other_ground,
+            retention_after_close_years=p.retention_after_close_years,
             appeal_window_days=p.appeal_window_days,
             finality_confirmation_margin_days=p.finality_confirmation_margin_days,
             escalation_reminder_days=p.escalation_reminder_days,
@@ -177,7 +180,13 @@ class CaseBookActivities:
         )
         await self.deps.publisher.publish(CASE_EVENTS, n.case_id, event)
 
-
+    @activity.defn(name="record_deletion")
+    async def record_deletion(self, d: DeletionRecord) -> None:
+        # Idempotent on the retraction: ``once`` matches the detail, which names it.
+        await asyncio.to_thread(
+            record_audit, self.db, actor=d.org_id, action=DISCLOSURE_DELETED,
+            org_id=d.org_id, case_id=d.case_id,
+            detail=f"{d.disclosure_id} deleted on retraction {d.retraction_id}", once=True)
 
     @activity.defn(name="escalate_task")
     async def escalate_task(self, e: TaskEscalation) -> None:

@@ -17,6 +17,7 @@ from activities.eligibility import EligibilityActivities
 from activities.municipality import MunicipalityActivities
 from activities.reentry import ReentryActivities
 from activities.requests import RequestActivities
+from activities.retention import RetentionActivities
 from services.refusal_reports import run_relay
 from workflows.case.workflow import VerdictCaseWorkflow
 from workflows.followup.workflow import MunicipalityFollowUpWorkflow
@@ -35,12 +36,13 @@ def activities_of(deps: Deps) -> list[Callable[..., Any]]:
     eligibility = EligibilityActivities(deps)
     return [
         book.case_terms, book.record_stage, book.open_task, book.close_task,
-        book.notify_deadline, book.escalate_task,
+        book.notify_deadline, book.escalate_task, book.record_deletion,
         eligibility.assess_eligibility, eligibility.case_partnership,
         MunicipalityActivities(deps).notify_municipality,
         disclosure.seal_disclosure, disclosure.publish_disclosure, disclosure.retract_disclosure,
         reentry.place_block, reentry.lift_block,
         requests.record_request, requests.matching_cases, requests.open_requests,
+        RetentionActivities(deps).purge_case,
     ]
 
 

@@ -40,13 +40,17 @@ def session_keys(session_dir: Path) -> FileKeyStore:
     return keys
 
 
-@pytest_asyncio.fixture(scope="session")
+@pytest_asyncio.fixture
 async def time_env(session_keys: FileKeyStore):  # noqa: ANN201
+    """A time-skipping server of the test's own. Shared, one test's leftovers (a case that
+    lives on until retention, an abandoned child whose parent closed) stop the server's
+    time skipping for every test after it; a server costs well under a second."""
     from infra.temporal import register_search_attributes
 
     server = BIN / "temporal-test-server"
     env = await WorkflowEnvironment.start_time_skipping(
-        data_converter=data_converter(session_keys),
+        # The tests' client is the worker's too: a self-purged case's last payloads.
+        data_converter=data_converter(session_keys, worker=True),
         test_server_existing_path=str(server) if server.exists() else None,
     )
     await register_search_attributes(env.client, "default")

@@ -45,9 +45,10 @@ JWKS_CACHE_SECONDS = 300
 # criminal-offence data goes to its lawful recipient only).
 TASK_KINDS: dict[Role, frozenset[str]] = {
     # "sue": the suit in boligretten after an objection, answered by recording it
-    # (POST /cases/{case_id}/termination/suit), not by a decision.
-    "caseworker": frozenset({"decision", "sue"}),
-    "supervisor": frozenset({"decision", "sue"}),
+    # (POST /cases/{case_id}/termination/suit), not by a decision. "damages": the landlord
+    # owes the tenant damages and rehousing (§ 92 stk. 4, L 178).
+    "caseworker": frozenset({"decision", "sue", "damages"}),
+    "supervisor": frozenset({"decision", "sue", "damages"}),
     "police_reviewer": frozenset({"review", "request", "confirm_finality"}),
     # The municipality's own follow-up (barnets lov §§ 38-39): ids and the basis, never a
     # disclosure; its org claim is the municipality id.

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 DecisionOutcome = Literal["terminate", "warn", "no_action", "disclose", "no_disclosure",
                           "keep_open", "refuse", "still_pending", "final", "overturned",
                           "foraeldrepaalaeg", "boerne_og_ungepaalaeg", "other_support",
-                          "no_measure"]
+                          "no_measure", "settled", "not_owed"]
 
 
 class TaskSummary(BaseModel):
@@ -25,8 +25,10 @@ class TaskSummary(BaseModel):
                       'objection; answered by POST /cases/{case_id}/termination/suit), '
                       '"review" (police district, a verdict), "request" (police district, a '
                       "housing organisation's request; case_id is then the request's workflow "
-                      'id), "confirm_finality" (police district, an appeal with no news) or '
-                      '"municipality_followup" (the municipality, barnets lov §§ 38-39)')
+                      'id), "confirm_finality" (police district, an appeal with no news), '
+                      '"municipality_followup" (the municipality, barnets lov §§ 38-39) or '
+                      '"damages" (housing organisation: damages and rehousing owed after '
+                      "the verdict fell away, almenlejeloven § 92 stk. 4)")
     org_id: str
     status: str = Field(description="open | done | withdrawn | expired (a sue task whose "
                         "deadline passed)")
@@ -144,7 +146,8 @@ class DecisionBody(BaseModel):
         description='decision tasks: terminate | warn | no_action; review tasks: '
         'disclose | no_disclosure; request tasks: keep_open | refuse; confirm_finality '
         'tasks: still_pending | final | overturned; municipality_followup tasks: '
-        'foraeldrepaalaeg | boerne_og_ungepaalaeg | other_support | no_measure'
+        'foraeldrepaalaeg | boerne_og_ungepaalaeg | other_support | no_measure; damages '
+        'tasks: settled (loss paid, genhusning offered) | not_owed'
     )
     # The minimum length is the domain's rule (decision_problem), checked with the others.
     justification: str = Field(max_length=5000)

@@ -67,6 +67,16 @@ def delete(db: Database, org_id: str, disclosure_id: str) -> bool:
         return True
 
 
+def deleted_at(db: Database, org_id: str, disclosure_id: str) -> datetime | None:
+    """When the organisation's copy was deleted; None if it holds no such copy, deleted
+    or kept."""
+    with db.session() as s:
+        row = s.get(ReceivedDisclosure, disclosure_id)
+        if row is None or row.org_id != org_id:
+            return None
+        return row.deleted_at
+
+
 def kept(db: Database, org_id: str) -> list[ReceivedDisclosure]:
     with db.session() as s:
         q = select(ReceivedDisclosure).where(ReceivedDisclosure.org_id == org_id)

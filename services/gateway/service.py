@@ -4,7 +4,9 @@ It reads ``housing.disclosures.v1`` (keyed by recipient, so it skips other
 organisations' records), verifies the platform's signature, opens the disclosure with
 its own key to prove it can, keeps the sealed copy, and publishes a signed receipt on
 ``housing.receipts.v1``. A retraction is an instruction the platform signed for this
-organisation; only one that verifies deletes the copy. Whatever fails validation,
+organisation; only one that verifies deletes the copy, and the gateway confirms the
+deletion with a receipt of its own, signed and bound to the retraction
+(``dk.tryghed.disclosure.deleted.v1``). Whatever fails validation,
 verification or opening is dead-lettered with the reason and never acted on
 (``verdictflow.platform.delivery``). Offsets are committed after the receipt is published; a
 replay finds the disclosure kept and sends the same receipt (same event id) again.
@@ -28,14 +30,17 @@ from aiokafka import AIOKafkaConsumer
 from services.gateway import inbox
 from verdictflow.domain.cloudevents import cloud_event
 from verdictflow.domain.contract import InvalidEvent, validate_event
+from verdictflow.domain.lifetime import deletion_receipt_key
 from verdictflow.domain.sealing import (
     SealedDisclosure,
     SealError,
     open_disclosure,
+    sealed_digest,
     sign_receipt,
     verify_instruction,
 )
 from verdictflow.domain.topics import (
+    DISCLOSURE_DELETED,
     DISCLOSURE_RECEIVED,
     DISCLOSURE_RETRACTED,
     DISCLOSURE_SEALED,
@@ -121,6 +126,34 @@ class HousingGateway:
         await asyncio.to_thread(inbox.delete, self.db, self.org_id, instruction["disclosure_id"])
         log.info("disclosure_deleted_on_retraction", org=self.org_id,
                  case_id=instruction["case_id"])
+        await self._deletion_receipt(event, instruction)
+
+    async def _deletion_receipt(self, event: dict[str, Any], instruction: dict[str, str]) -> None:
+        """Confirms the deletion, signed by the organisation, bound to the retraction (its
+        event id and the digest of what it said). A repeated retraction gets the same
+        receipt (same event id, the first deletion's time): the case acts once."""
+        disclosure_id = instruction["disclosure_id"]
+        org = self.keys.org_keys(self.org_id)
+        when = await asyncio.to_thread(inbox.deleted_at, self.db, self.org_id, disclosure_id)
+        # A copy it never held is no copy it holds: the retraction is confirmed as issued.
+        deleted_at = when.replace(tzinfo=when.tzinfo or UTC).isoformat() if when \
+            else instruction["issued_at"]
+        fields = {
+            "disclosure_id": disclosure_id,
+            "case_id": instruction["case_id"],
+            "recipient_org": self.org_id,
+            "key_id": org.signing_key_id,
+            "retraction_id": event["id"],
+            "retraction_digest": sealed_digest(event["data"]),
+            "deleted_at": deleted_at,
+        }
+        receipt = cloud_event(
+            type=DISCLOSURE_DELETED, subject=instruction["case_id"],
+            data={**fields, "signature": sign_receipt(fields, org.signing)},
+            time=deleted_at, idempotency_key=deletion_receipt_key(disclosure_id),
+            source=f"urn:dk:bolig:{self.org_id}",
+        )
+        await self.publisher.publish(HOUSING_RECEIPTS, self.org_id, receipt)
 
     async def _receive(self, event: dict[str, Any]) -> None:
         try:

@@ -9,13 +9,19 @@ its reason and the messages behind it go on. A replay is absorbed by the workflo
 A receipt moves a case only if it is the receipt of what the case sent, by the
 organisation it was sealed to, signed with one of that organisation's keys: its
 organisation is checked against the reference data before its id touches the key store,
-and the case is asked what it sent (``receipt_problem``).
+and the case is asked what it sent (``receipt_problem``). A deletion receipt (the
+organisation deleted a retracted disclosure) is checked the same way against what the
+case retracted (``deletion_problem``).
 
 Verdicts and receipts are read by two consumers of the one group, each in its own task,
 so a receipt never queues behind a burst of new verdicts; the partitions of each topic
 keep their order. New cases are started only while fewer than
 ``VF_INGEST_MAX_IN_FLIGHT`` of those this process started are still busy
 (``services.ingest.inflight``): the verdict consumer waits, the receipt consumer goes on.
+
+Cases live on after their last stage until retention purges them, so a late event finds
+its case running; only a purged case (or one that completed before cases lived on) is
+gone, and the event is dead-lettered with that reason.
 """
 
 from __future__ import annotations
@@ -35,23 +41,28 @@ from temporalio.service import RPCError, RPCStatusCode
 from services.ingest.inflight import InFlight
 from services.ingest.routing import (
     Action,
+    SignalDeletion,
     SignalReceipt,
     SignalVerdictChange,
     StartCase,
     Unroutable,
+    deletion_problem,
     receipt_problem,
+    route_deletion,
     route_police_event,
     route_receipt,
 )
 from verdictflow.domain.contract import InvalidEvent, validate_event
 from verdictflow.domain.sealing import SealError, verify_receipt
 from verdictflow.domain.topics import (
+    DISCLOSURE_DELETED,
     DISCLOSURE_RECEIVED,
     HOUSING_RECEIPTS,
     POLICE_TYPES,
     POLICE_VERDICTS,
 )
 from verdictflow.domain.tracing import trace_id_for
+from verdictflow.platform.codec import CasePurged
 from verdictflow.platform.deadletter import DeadLetters, seal_dead_letter
 from verdictflow.platform.delivery import Poison, consume
 from verdictflow.platform.kafka import EventPublisher, Record, consumer, start_when_reachable
@@ -142,35 +153,41 @@ class IngestService:
             await self._send(action)
 
     async def _receipt(self, record: Record) -> None:
-        envelope = _validate(record, (DISCLOSURE_RECEIVED,))
+        envelope = _validate(record, (DISCLOSURE_RECEIVED, DISCLOSURE_DELETED))
         with bind_trace(trace_id_for(envelope["id"])):
             await self._checked_receipt(envelope, record)
 
     async def _checked_receipt(self, envelope: dict[str, Any], record: Record) -> None:
+        what = "deletion receipt" if envelope["type"] == DISCLOSURE_DELETED else "receipt"
         try:
-            receipt = route_receipt(envelope, record.key)
+            receipt: SignalReceipt | SignalDeletion = (
+                route_deletion(envelope, record.key) if envelope["type"] == DISCLOSURE_DELETED
+                else route_receipt(envelope, record.key))
         except Unroutable as exc:
-            raise Poison(f"receipt refused: {exc}") from exc
+            raise Poison(f"{what} refused: {exc}") from exc
         if receipt.org_id not in self.organisations:
-            raise Poison(f"receipt from an unknown organisation ({receipt.org_id})")
-        self._verify_signature(receipt)
-        problem = receipt_problem(receipt, await self._case_status(receipt.case_id))
+            raise Poison(f"{what} from an unknown organisation ({receipt.org_id})")
+        self._verify_signature(receipt, what)
+        status = await self._case_status(receipt.case_id)
+        problem = deletion_problem(receipt, status) if isinstance(receipt, SignalDeletion) \
+            else receipt_problem(receipt, status)
         if problem:
-            raise Poison(f"receipt refused: {problem}")
+            raise Poison(f"{what} refused: {problem}")
         with bind_case(receipt.case_id):
             await self._send(receipt)
 
-    def _verify_signature(self, receipt: SignalReceipt) -> None:
+    def _verify_signature(self, receipt: SignalReceipt | SignalDeletion,
+                          what: str = "receipt") -> None:
         try:
             public = self.keys.org_verification_key(
                 receipt.org_id, receipt.signed_fields.get("key_id", ""))
             verify_receipt(receipt.signed_fields, receipt.signature, public)
         except SealError as exc:
-            raise Poison(f"receipt refused: {exc}") from exc
+            raise Poison(f"{what} refused: {exc}") from exc
         except (InvalidKeyId, MissingKey) as exc:
             # Nothing is created for an id read from a message; a tampered key store
             # (UnsafeKeyPath) is not the message's fault and is left to delivery's retries.
-            raise Poison(f"receipt refused: {receipt.org_id} holds no such signing key "
+            raise Poison(f"{what} refused: {receipt.org_id} holds no such signing key "
                          f"({type(exc).__name__})") from exc
 
     async def _case_status(self, case_id: str) -> CaseStatus:
@@ -187,6 +204,9 @@ class IngestService:
     async def _send(self, action: Action) -> None:
         try:
             await self._signal_or_start(action)
+        except CasePurged as exc:
+            # Its key is gone: nothing can be sealed for it, nor should be.
+            raise Poison(f"case {action.case_id} was purged") from exc
         except RPCError as err:
             _raise_if_refused(err, action.case_id)
             raise  # anything else is Temporal away or busy: delivery waits for it
@@ -215,6 +235,9 @@ class IngestService:
             await handle.signal(VerdictCaseWorkflow.verdict_changed, action.signal)
             log.info("verdict_change_signalled", case_id=action.case_id,
                      event_type=action.signal.type)
+        elif isinstance(action, SignalDeletion):
+            await handle.signal(VerdictCaseWorkflow.deletion_confirmed, action.signal)
+            log.info("deletion_signalled", case_id=action.case_id, org=action.org_id)
         else:
             await handle.signal(VerdictCaseWorkflow.receipt_received, action.signal)
             log.info("receipt_signalled", case_id=action.case_id, org=action.org_id)
@@ -247,7 +270,10 @@ def _validate(record: Record, types: tuple[str, ...]) -> dict[str, Any]:
 
 def _raise_if_refused(err: RPCError, case_id: str) -> None:
     if err.status == RPCStatusCode.NOT_FOUND:
-        raise Poison(f"no open case {case_id} for this event") from err
+        # Cases run until retention purges them: what is gone was purged (or completed
+        # before cases lived on), and nothing can be applied to it.
+        raise Poison(f"no open case {case_id} for this event (purged, or ended before "
+                     "cases lived on)") from err
     if err.status == RPCStatusCode.INVALID_ARGUMENT:
         raise Poison(f"Temporal refused the event: {err.message}") from err
 

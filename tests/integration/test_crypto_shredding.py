@@ -74,12 +74,21 @@ async def test_purged_case_no_longer_opens_anywhere(stack) -> None:  # noqa: ANN
         await handle.execute_update(VerdictCaseWorkflow.decide, DecisionRequest(
             task_id=f"{purged}-decision", outcome="no_action", decided_by="cw",
             org_id=ORG, justification="Ingen yderligere skridt i denne sag."))
-        await handle.result()
+
+        async def closed() -> bool:
+            return (await handle.query(VerdictCaseWorkflow.status)).stage == "closed"
+
+        await eventually(closed, what="the case to close")
         before = await decode_all(platform, history_payloads(await handle.fetch_history()))
         assert CPR.encode() in before  # the scan below would find it if it could still open
 
+        # A closed case lives on until its retention purges it: only an erasure order
+        # (force) purges it before, ending its workflow.
+        with pytest.raises(CaseStillOpen):
+            await purge_case(platform.read_model, platform.keys, platform.client, purged,
+                             actor="dpo")
         result = await purge_case(platform.read_model, platform.keys, platform.client, purged,
-                                  actor="dpo")
+                                  actor="dpo", force=True)
         assert result.key_destroyed and result.tasks_cleared == 1
 
         # Temporal history: the purged case's payloads no longer decode; the other's do.

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from activities.casebook import CASE_DEADLINE
-from services.ingest.routing import route_receipt
+from services.ingest.routing import route_deletion, route_receipt
 from tests.unit.test_contract import EXAMPLE
 from verdictflow.domain import topics
 from verdictflow.domain.cloudevents import encode
@@ -70,6 +70,15 @@ def test_the_receipt_example_receipts_the_sealed_example() -> None:
     # ... and passes ingest's own checks of subject, case id and record key.
     routed = route_receipt(receipt, sealed["data"]["recipient_org"].encode())
     assert routed.signal.disclosure_id == sealed["data"]["disclosure_id"]
+
+
+def test_the_deletion_example_confirms_the_retraction_example() -> None:
+    retraction = _example(topics.DISCLOSURE_RETRACTED)
+    deletion = _example(topics.DISCLOSURE_DELETED)
+    assert deletion["data"]["retraction_id"] == retraction["id"]
+    assert deletion["data"]["retraction_digest"] == sealed_digest(retraction["data"])
+    routed = route_deletion(deletion, retraction["data"]["recipient_org"].encode())
+    assert routed.signal.disclosure_id == retraction["data"]["disclosure_id"]
 
 
 def test_limits_and_dead_letter_headers_are_the_codes() -> None:

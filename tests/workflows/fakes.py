@@ -19,6 +19,7 @@ from activities.eligibility import EligibilityActivities
 from activities.municipality import MunicipalityActivities
 from activities.reentry import ReentryActivities
 from activities.requests import RequestActivities
+from activities.retention import RetentionActivities
 from verdictflow.domain.policy import Eligibility, EligibilityDecision, RuleOutcome
 from verdictflow.domain.requests import OpenRequest
 from verdictflow.domain.verdict import Address, CrimeScene, Offence, Person, Sentence, Verdict
@@ -27,9 +28,12 @@ from workflows.case.messages import (
     CasePartnership,
     CaseTerms,
     DeadlineNotice,
+    DeletionRecord,
     EligibilityRequest,
     PartnershipLookup,
     PublishRequest,
+    PurgeDone,
+    PurgeRequest,
     RetractRequest,
     SealRequest,
     StageChange,
@@ -114,6 +118,7 @@ class FakeActivities:
         # wide window keeps fixed dates valid; test_decision_window narrows it.
         termination_days_before=36500, termination_days_after=36500))
     stages: list[str] = field(default_factory=list)
+    stage_changes: list[StageChange] = field(default_factory=list)
     published: list[str] = field(default_factory=list)
     retracted: list[str] = field(default_factory=list)
     tasks: list[TaskOpening] = field(default_factory=list)
@@ -126,6 +131,9 @@ class FakeActivities:
     matches: list[MatchedCase] = field(default_factory=list)  # what requests look up
     request_rows: list[RequestRecord] = field(default_factory=list)
     sealed: list[SealRequest] = field(default_factory=list)
+    retractions: list[RetractRequest] = field(default_factory=list)  # every one sent, repeats too
+    deletions: list[DeletionRecord] = field(default_factory=list)
+    purges: list[PurgeRequest] = field(default_factory=list)
     # the follow-up: the case's partnership (its finality choice), escalations, and the
     # municipality's notifications
     partnership: CasePartnership = field(default_factory=lambda: CasePartnership(
@@ -147,6 +155,7 @@ class FakeActivities:
         @stand_in(CaseBookActivities.record_stage)
         async def record_stage(change: StageChange) -> None:
             self.stages.append(change.stage)
+            self.stage_changes.append(change)
 
         @stand_in(EligibilityActivities.assess_eligibility)
         async def assess_eligibility(req: EligibilityRequest) -> EligibilityDecision:
@@ -164,7 +173,9 @@ class FakeActivities:
 
         @stand_in(DisclosureActivities.retract_disclosure)
         async def retract_disclosure(req: RetractRequest) -> None:
-            self.retracted.append(req.disclosure_id)
+            if req.disclosure_id not in self.retracted:
+                self.retracted.append(req.disclosure_id)
+            self.retractions.append(req)
 
         @stand_in(CaseBookActivities.open_task)
         async def open_task(t: TaskOpening) -> None:
@@ -198,6 +209,18 @@ class FakeActivities:
         async def record_request(r: RequestRecord) -> None:
             self.request_rows.append(r)
 
+        @stand_in(CaseBookActivities.record_deletion)
+        async def record_deletion(d: DeletionRecord) -> None:
+            self.deletions.append(d)
+
+        @stand_in(RetentionActivities.purge_case)
+        async def purge_case(req: PurgeRequest) -> PurgeDone:
+            # Records the last stage as the real one does; destroys nothing (tests that
+            # prove the shredding register their own).
+            self.stages.append(req.last_stage.stage)
+            self.stage_changes.append(req.last_stage)
+            self.purges.append(req)
+            return PurgeDone(req.case_id, True, 0)
         @stand_in(EligibilityActivities.case_partnership)
         async def case_partnership(lookup: PartnershipLookup) -> CasePartnership:
             return self.partnership
@@ -215,5 +238,5 @@ class FakeActivities:
             case_terms, record_stage, assess_eligibility, seal_disclosure, publish_disclosure,
             retract_disclosure, open_task, close_task, notify_deadline, place_block, lift_block,
             open_requests, matching_cases, record_request, case_partnership, escalate_task,
-            notify_municipality]
+            notify_municipality, record_deletion, purge_case]
         return [s for s in stand_ins if activity_name(s) not in left_out]

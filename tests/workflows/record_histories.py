@@ -26,6 +26,7 @@ from temporalio.worker import Worker
 from services.worker import WORKFLOWS
 from tests.workflows.fakes import FakeActivities, case_input, decision
 from tests.workflows.test_case_workflow import receipt, terminate, wait_for_stage
+from verdictflow.domain.lifetime import retraction_event_id
 from verdictflow.domain.policy import Eligibility, RuleOutcome
 from verdictflow.domain.requests import OpenRequest, request_workflow_id
 from verdictflow.domain.topics import VERDICT_FINALIZED, VERDICT_OVERTURNED
@@ -35,6 +36,7 @@ from workflows.case.messages import (
     CaseInput,
     CourtOutcomeRecord,
     DecisionRequest,
+    DeletionSignal,
     ObjectionRecord,
     ReceiptSignal,
     SuitRecord,
@@ -194,6 +196,36 @@ async def ophaevelse_court_unjustified(env: WorkflowEnvironment,
     await handle.result()
     return {"case_ophaevelse_court_unjustified": handle.id,
             "reentry_block_lifted_unjustified": f"reentry-{handle.id}"}
+async def warn_late_overturn_deleted(env: WorkflowEnvironment,
+                                     handle: WorkflowHandle) -> dict[str, str]:
+    """From v5: closed after a warning, overturned later: the retraction is chased once,
+    then confirmed by the recipient's deletion receipt; retention purges the case."""
+    await wait_for_stage(handle, "disclosed")
+    await handle.signal(VerdictCaseWorkflow.receipt_received, receipt(handle.id))
+    await wait_for_stage(handle, "awaiting_decision")
+    await handle.execute_update(VerdictCaseWorkflow.decide,
+                                answer(handle.id, "decision", "warn", "bbs"))
+    await wait_for_stage(handle, "closed")
+    await handle.signal(VerdictCaseWorkflow.verdict_changed, overturn("evt-late-o"))
+    await wait_for_stage(handle, "retracted")
+    await env.sleep(timedelta(hours=1, minutes=30))  # chased once
+    d1 = f"{handle.id}-d1"
+    await handle.signal(VerdictCaseWorkflow.deletion_confirmed, DeletionSignal(
+        "evt-deleted", d1, "bbs", retraction_event_id(d1), "ab" * 32,
+        "2027-05-01T10:00:00+00:00"))
+    await handle.result()
+    return {"case_warn_late_overturn_deleted": handle.id}
+
+
+async def retention_purge(env: WorkflowEnvironment, handle: WorkflowHandle) -> dict[str, str]:
+    """From v5: closed after no action; purged by itself when retention runs out."""
+    await wait_for_stage(handle, "disclosed")
+    await handle.signal(VerdictCaseWorkflow.receipt_received, receipt(handle.id))
+    await wait_for_stage(handle, "awaiting_decision")
+    await handle.execute_update(VerdictCaseWorkflow.decide,
+                                answer(handle.id, "decision", "no_action", "bbs"))
+    await handle.result()
+    return {"case_retention_purge": handle.id}
 
 
 REQUEST_ID = "req-replay"
@@ -323,6 +355,8 @@ SCENARIOS: list[tuple[Scenario, str, bool, Sentence | None, Before | None]] = [
     (block_lifted_on_overturn, "eligible", True, None, None),
     (not_eligible, "not_eligible", True, None, None),
     (answers_a_request, "manual_review", True, None, request_kept_open),
+    (warn_late_overturn_deleted, "eligible", True, None, None),
+    (retention_purge, "eligible", True, None, None),
     (reentry_tenant_63e, "eligible", True, None, None),
     (escalated_reminded_decided, "eligible", True, None, None),
     (young_person_followup, "eligible", True, None, resident_in_the_area),

@@ -95,7 +95,7 @@ async def test_not_eligible_under_v2_names_the_rules_that_decided(
     async with case_worker(time_env, task_queue, fake):
         handle = await start(time_env, task_queue, "case-v2-refused", sentence=FINE)
         result = await asyncio.wait_for(handle.result(), 20)
-    assert (result.final_stage, result.reasons) == ("not_eligible", ["residence"])
+    assert (result.ended_as, result.reasons) == ("not_eligible", ["residence"])
 
 
 async def test_policy_explain_reads_the_assessment_the_case_acted_on(

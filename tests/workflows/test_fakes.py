@@ -14,12 +14,14 @@ from activities.eligibility import EligibilityActivities
 from activities.municipality import MunicipalityActivities
 from activities.reentry import ReentryActivities
 from activities.requests import RequestActivities
+from activities.retention import RetentionActivities
 from tests.workflows.fakes import FakeActivities, activity_name, stand_in
 from tests.workflows.record_histories import HISTORIES
 from workflows.case.messages import PublishRequest, SealRequest
 
 ACTIVITY_CLASSES = (CaseBookActivities, DisclosureActivities, EligibilityActivities,
-                    ReentryActivities, RequestActivities, MunicipalityActivities)
+                    ReentryActivities, RequestActivities, MunicipalityActivities,
+                    RetentionActivities)
 
 
 def real_activities() -> set[str]:

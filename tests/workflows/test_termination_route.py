@@ -13,12 +13,10 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-import pytest_asyncio
 from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 
-from tests.conftest import BIN
 from tests.workflows.fakes import FakeActivities
 from tests.workflows.test_case_workflow import (
     awaiting_decision,
@@ -29,8 +27,6 @@ from tests.workflows.test_case_workflow import (
 from verdictflow.domain.case import ROUTE_REQUIRED
 from verdictflow.domain.termination import notice_end
 from verdictflow.domain.topics import VERDICT_OVERTURNED
-from verdictflow.platform.keys import FileKeyStore
-from verdictflow.platform.temporal import data_converter
 from workflows.case.messages import (
     INVALID_DECISION,
     NOT_THE_CASE_ORG,
@@ -43,19 +39,6 @@ from workflows.case.workflow import VerdictCaseWorkflow
 from workflows.reentry.workflow import ReentryBlockWorkflow
 
 OPSIGELSE = {"route": "opsigelse", "ground": "almenlejeloven § 85, stk. 1, nr. 4"}
-
-
-@pytest_asyncio.fixture(scope="module", loop_scope="session")
-async def time_env(session_keys: FileKeyStore):  # noqa: ANN201 - shadows conftest's on purpose
-    from infra.temporal import register_search_attributes
-
-    server = BIN / "temporal-test-server"
-    env = await WorkflowEnvironment.start_time_skipping(
-        data_converter=data_converter(session_keys),
-        test_server_existing_path=str(server) if server.exists() else None)
-    await register_search_attributes(env.client, "default")
-    yield env
-    await env.shutdown()
 
 
 async def today(env: WorkflowEnvironment) -> date:
@@ -96,7 +79,7 @@ async def test_objection_without_a_suit_in_time_lifts_the_block(
         await time_env.sleep(timedelta(weeks=12, days=2))
         result = await handle.result()
 
-    assert result.final_stage == "closed"
+    assert (result.final_stage, result.ended_as) == ("purged", "closed")
     [block] = fake.blocks
     # Counted from the notice's end (§ 88), with the decision's ground for § 63 e.
     assert block.placed_on == notice_end(notice, 3).isoformat()
@@ -108,7 +91,9 @@ async def test_objection_without_a_suit_in_time_lifts_the_block(
     assert (sue.task_id, sue.due_on) == ("case-no-suit-sue", status.sue_deadline)
     assert [(c.task_id, c.status) for c in fake.closed_tasks][-1] == ("case-no-suit-sue",
                                                                      "expired")
-    assert fake.stages[-4:] == ["decided", "termination_noticed", "objected", "closed"]
+    # ... and the case holds its data until retention purges it.
+    assert fake.stages[-5:] == ["decided", "termination_noticed", "objected", "closed",
+                                "purged"]
 
 
 async def test_court_finding_an_ophaevelse_unjustified_lifts_the_block(
@@ -132,13 +117,13 @@ async def test_court_finding_an_ophaevelse_unjustified_lifts_the_block(
         result = await handle.result()
         final = await handle.query(VerdictCaseWorkflow.termination)
 
-    assert result.final_stage == "closed"
+    assert (result.final_stage, result.ended_as) == ("purged", "closed")
     [placed] = fake.blocks
     assert placed.placed_on == day.isoformat()
     assert placed.ground == "almenlejeloven § 90, stk. 1, nr. 10"
     assert [lift.reason for lift in fake.lifts] == ["court_found_unjustified"]
     assert final is not None and final.ended == "court_found_unjustified"
-    assert fake.stages[-4:] == ["decided", "reentry_blocked", "in_court", "closed"]
+    assert fake.stages[-5:] == ["decided", "reentry_blocked", "in_court", "closed", "purged"]
 
 
 async def test_opsigelse_without_objection_blocks_from_the_notice_end(
@@ -236,7 +221,7 @@ async def test_an_overturn_during_the_route_lifts_and_retracts(
             event_id="evt-o", type=VERDICT_OVERTURNED, decided_on="2027-03-01"))
         result = await handle.result()
 
-    assert result.final_stage == "retracted"
+    assert (result.final_stage, result.ended_as) == ("purged", "retracted")
     assert [lift.reason for lift in fake.lifts] == ["overturned"]
     assert [(c.task_id, c.status) for c in fake.closed_tasks][-1] == ("case-route-o-sue",
                                                                      "withdrawn")

@@ -34,6 +34,8 @@ class Stage(StrEnum):
     OVERTURNED = "overturned"
     RETRACTED = "retracted"
     CLOSED = "closed"
+    # The personal data destroyed (crypto-shredding, retention over): the case's last stage.
+    PURGED = "purged"
 
 
 class Outcome(StrEnum):
@@ -60,11 +62,23 @@ class TaskKind(StrEnum):
     REVIEW = "review"
     DECISION = "decision"
     REQUEST = "request"
+    # The housing organisation owes damages and rehousing: the tenant moved out and the
+    # verdict was overturned or its sanction changed afterwards (§ 92 stk. 4, [L178]).
+    DAMAGES = "damages"
     # The police district confirms what became of an appeal that never reported back.
     CONFIRM_FINALITY = "confirm_finality"
     # The municipality records its own follow-up (barnets lov §§ 38-39), beside the case.
     MUNICIPALITY_FOLLOWUP = "municipality_followup"
     SUE = "sue"  # answered by recording the suit (or left to its deadline), not by /decision
+
+
+class DamagesOutcome(StrEnum):
+    """What the housing organisation answers to a damages-and-rehousing task
+    (almenlejeloven § 92 stk. 4 as amended by L 178: the landlord pays the tenant's loss
+    and offers genhusning)."""
+
+    SETTLED = "settled"  # the loss paid and genhusning offered
+    NOT_OWED = "not_owed"  # the basis did not fall away (say, the changed sanction still qualifies)
 
 
 class RequestReview(StrEnum):
@@ -97,6 +111,7 @@ TASK_OUTCOMES: dict[str, set[str]] = {
     TaskKind.DECISION: {o.value for o in Outcome},
     TaskKind.REVIEW: {o.value for o in ReviewOutcome},
     TaskKind.REQUEST: {o.value for o in RequestReview},
+    TaskKind.DAMAGES: {o.value for o in DamagesOutcome},
     TaskKind.CONFIRM_FINALITY: {o.value for o in FinalityConfirmation},
     TaskKind.MUNICIPALITY_FOLLOWUP: {o.value for o in FollowUpMeasure},
 }

@@ -26,6 +26,7 @@ from jsonschema.exceptions import ValidationError, best_match
 from referencing import Registry, Resource
 
 from verdictflow.domain.topics import (
+    DISCLOSURE_DELETED,
     DISCLOSURE_RECEIVED,
     DISCLOSURE_RETRACTED,
     DISCLOSURE_SEALED,
@@ -56,6 +57,7 @@ DATA_SCHEMAS: dict[str, str] = {
     DISCLOSURE_RECEIVED: "disclosure-received.v1.schema.json",
     DISCLOSURE_SEALED: "disclosure-sealed.v1.schema.json",
     DISCLOSURE_RETRACTED: "disclosure-retracted.v1.schema.json",
+    DISCLOSURE_DELETED: "disclosure-deleted.v1.schema.json",
     REFUSAL_REPORTED: "reentry-refusal-reported.v1.schema.json",
     # Produced by the platform (2026-12-05); consumers outside validate against them.
     TASK_ESCALATED: "task-escalated.v1.schema.json",

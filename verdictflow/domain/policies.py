@@ -50,6 +50,7 @@ class PolicyTerms:
     reentry_block_years: int
     termination_window: TerminationWindow
     review_other_ground: bool
+    retention_after_close_years: int = 2
     appeal_window_days: int = 14
     finality_confirmation_margin_days: int = 30
     escalation_reminder_days: int = 7
@@ -94,6 +95,7 @@ class Policies:
             reentry_block_years=p.reentry_block_years,
             termination_window=p.termination_window,
             review_other_ground=p.review_other_ground if isinstance(p, PolicyV2) else True,
+            retention_after_close_years=p.retention_after_close_years,
             appeal_window_days=p.appeal_window_days,
             finality_confirmation_margin_days=p.finality_confirmation_margin_days,
             escalation_reminder_days=p.escalation_reminder_days,

@@ -32,6 +32,8 @@ POLICE_TYPES = (VERDICT_REGISTERED, VERDICT_APPEALED, VERDICT_FINALIZED, VERDICT
 DISCLOSURE_SEALED = "dk.tryghed.disclosure.sealed.v1"
 DISCLOSURE_RETRACTED = "dk.tryghed.disclosure.retracted.v1"
 DISCLOSURE_RECEIVED = "dk.tryghed.disclosure.received.v1"
+# A gateway's signed confirmation that it deleted its copy on a retraction (2026-12-05).
+DISCLOSURE_DELETED = "dk.tryghed.disclosure.deleted.v1"
 BLOCK_PLACED = "dk.tryghed.reentry-block.placed.v1"
 BLOCK_LIFTED = "dk.tryghed.reentry-block.lifted.v1"
 MUNICIPALITY_NOTIFIED = "dk.tryghed.municipality.notified.v1"

@@ -62,6 +62,8 @@ TERMINATION_OBJECTION = "termination.objection"
 TERMINATION_SUIT = "termination.suit"
 TERMINATION_COURT_OUTCOME = "termination.court_outcome"
 TERMINATION_READ = "termination.read"
+# A housing organisation confirmed, signed, that it deleted a retracted disclosure.
+DISCLOSURE_DELETED = "disclosure.deleted"
 # Udlejningsbekendtgørelsen § 28 / almenboligloven § 63 e: every look-up, whatever it found
 # (detail: the pseudonym and the move-in date); the sealed tenant opened for a positive
 # answer (case and check id); a refusal recorded (case and refusal id).
@@ -70,6 +72,7 @@ REENTRY_TENANT_OPENED = "reentry.tenant_opened"
 REENTRY_REFUSAL = "reentry.refusal"
 ACTIONS = frozenset({
     CPR_REVEALED,
+    DISCLOSURE_DELETED,
     REENTRY_CHECK,
     REENTRY_TENANT_OPENED,
     REENTRY_REFUSAL,

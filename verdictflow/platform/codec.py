@@ -8,6 +8,13 @@ keys can rotate: new payloads use the primary, older ones still open with theirs
 
 An unknown key id is a configuration error, and a purged case stays purged: both fail
 the decode at once instead of retrying forever on a payload that will never open.
+
+A case purges itself (``workflows/case/workflow.py``): after its key is destroyed the
+worker still writes the purge activity's result and the workflow's result, both ids and
+counts only. The worker's codec (``seal_after_purge``) seals those under the platform
+key; every other process refuses to encode for a purged case (``CasePurged``), so nothing
+a client sends a purged case (a late event's sentence, say) is ever written under a key
+that was not destroyed with the case.
 """
 
 from __future__ import annotations
@@ -58,7 +65,8 @@ class CaseKeys(Protocol):
 
 class EncryptionCodec(PayloadCodec, WithSerializationContext):
     def __init__(self, primary_key_id: str, keys: dict[str, bytes],
-                 case_keys: CaseKeys | None = None, case_id: str | None = None) -> None:
+                 case_keys: CaseKeys | None = None, case_id: str | None = None,
+                 *, seal_after_purge: bool = False) -> None:
         if primary_key_id not in keys:
             raise UnknownCodecKey(f"primary codec key {primary_key_id!r} is not among the keys")
         self._primary = primary_key_id
@@ -66,6 +74,7 @@ class EncryptionCodec(PayloadCodec, WithSerializationContext):
         self._ciphers = {kid: AESGCM(key) for kid, key in keys.items()}
         self._case_keys = case_keys
         self._case_id = case_id
+        self._seal_after_purge = seal_after_purge
 
     def with_context(self, context: SerializationContext) -> EncryptionCodec:
         if self._case_keys is None:
@@ -73,7 +82,8 @@ class EncryptionCodec(PayloadCodec, WithSerializationContext):
         case_id = case_of_workflow(getattr(context, "workflow_id", None))
         if case_id == self._case_id:
             return self
-        return EncryptionCodec(self._primary, self._keys, self._case_keys, case_id)
+        return EncryptionCodec(self._primary, self._keys, self._case_keys, case_id,
+                               seal_after_purge=self._seal_after_purge)
 
     async def encode(self, payloads: Sequence[Payload]) -> list[Payload]:
         kid, cipher = self._sealing_key()
@@ -84,7 +94,13 @@ class EncryptionCodec(PayloadCodec, WithSerializationContext):
 
     def _sealing_key(self) -> tuple[str, AESGCM]:
         if self._case_id and self._case_keys is not None:
-            key = self._case_keys.key(self._case_id, create=True)
+            try:
+                key = self._case_keys.key(self._case_id, create=True)
+            except CaseKeyDestroyed as exc:
+                if not self._seal_after_purge:
+                    raise CasePurged(str(exc)) from exc
+                # Only the worker gets here, with the purged case's last words (see above).
+                return self._primary, self._ciphers[self._primary]
             return CASE_PREFIX + self._case_id, AESGCM(key)
         return self._primary, self._ciphers[self._primary]
 

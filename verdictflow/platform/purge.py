@@ -1,7 +1,10 @@
 """Purging a case: destroy its data key, and with it every copy of its personal data.
 
-Only a closed case is purged (its workflows would otherwise fail on payloads they can
-no longer open); ``force`` is for an erasure order that cannot wait, and terminates them.
+Two paths share ``shred_case``: a case purges itself when its retention is over (the
+case workflow's own ``purge_case`` activity, actor ``retention``), and an operator purges
+one by command (``verdictflow case purge``). By command only a case whose workflows have
+ended is purged (they would otherwise fail on payloads they can no longer open); ``force``
+is for an erasure order that cannot wait, and terminates them.
 """
 
 from __future__ import annotations
@@ -49,10 +52,24 @@ async def purge_case(db: Database, keys: KeyStore, client: Client, case_id: str,
                 raise CaseStillOpen(f"{workflow_id} is still running; purge after it closes")
             await client.get_workflow_handle(workflow_id).terminate("purged")
 
+    return await shred_case(db, keys, case_id, actor=actor)
+
+
+async def shred_case(db: Database, keys: KeyStore, case_id: str, *, actor: str,
+                     once: bool = False) -> PurgeResult:
+    """Destroys the case key, clears the read model's sealed copies, audits both.
+
+    ``once``: the audit entries are idempotent on the case (an activity retried after it
+    shredded writes them once); the key's destruction and the clearing are idempotent
+    anyway.
+    """
     destroyed = keys.case_keys().destroy(case_id)
     cleared = await asyncio.to_thread(_clear_read_model, db, case_id)
     for action in (KEY_DESTROY, CASE_PURGE):
-        record_audit(db, actor=actor, action=action, case_id=case_id)
+        await asyncio.to_thread(
+            record_audit, db, actor=actor, action=action, case_id=case_id,
+            # ``once`` matches on (action, task, detail): the detail names the case.
+            detail=f"{actor}: {case_id}" if once else None, once=once)
     return PurgeResult(case_id, destroyed, cleared)
 
 

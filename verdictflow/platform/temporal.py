@@ -23,11 +23,14 @@ from verdictflow.platform.settings import Settings
 from verdictflow.platform.tracing import TracingInterceptor
 
 
-def data_converter(keys: KeyStore) -> temporalio.converter.DataConverter:
+def data_converter(keys: KeyStore, *, worker: bool = False) -> temporalio.converter.DataConverter:
+    """``worker``: the worker's converter, which may seal a self-purged case's last payloads
+    (ids and counts) under the platform key (``verdictflow.platform.codec``)."""
     primary, all_keys = keys.codec_keys()
     return dataclasses.replace(
         temporalio.converter.default(),
-        payload_codec=EncryptionCodec(primary, all_keys, case_keys=keys.case_keys()),
+        payload_codec=EncryptionCodec(primary, all_keys, case_keys=keys.case_keys(),
+                                      seal_after_purge=worker),
         # Failure messages and stack traces can quote personal data: encrypt them too.
         failure_converter_class=temporalio.converter.DefaultFailureConverterWithEncodedAttributes,
     )
@@ -60,11 +63,12 @@ def sdk_metrics_bind(settings: Settings, service: str | None) -> str | None:
 async def connect(settings: Settings, keys: KeyStore, service: str | None = None) -> Client:
     """A client for ``service`` (worker, ingest, api: its SDK metrics port applies; None
     for a command-line tool). Trace ids bound with ``platform.tracing.bind_trace`` travel
-    with its starts and signals, and on into the activities of a worker built on it."""
+    with its starts and signals, and on into the activities of a worker built on it. The
+    worker's converter may seal a self-purged case's last payloads (``data_converter``)."""
     return await Client.connect(
         settings.temporal_address,
         namespace=settings.temporal_namespace,
-        data_converter=data_converter(keys),
+        data_converter=data_converter(keys, worker=service == "worker"),
         runtime=runtime(sdk_metrics_bind(settings, service)),
         interceptors=[TracingInterceptor()],
     )

@@ -39,6 +39,9 @@ class CaseResult:
     final_stage: str  # a Stage
     outcome: str | None = None
     reasons: list[str] = field(default_factory=list)
+    # The stage the process ended in (closed, retracted, ...) when the case lived on to
+    # its retention and ended ``purged``; None for cases that completed at that stage.
+    ended_as: str | None = None
 
 
 @dataclass
@@ -61,6 +64,19 @@ class ReceiptSignal:
     org_id: str
     received_at: str
     digest: str
+
+
+@dataclass
+class DeletionSignal:
+    """The ``deletion_confirmed`` signal: the recipient confirms, signed, that it deleted
+    its copy on the retraction ``retraction_id`` (a ``disclosure.deleted`` receipt)."""
+
+    event_id: str
+    disclosure_id: str
+    org_id: str
+    retraction_id: str
+    retraction_digest: str
+    deleted_at: str
 
 
 @dataclass
@@ -111,6 +127,8 @@ class CaseStatus:
     # started before receipts committed to the bytes sent).
     disclosure_id: str | None = None
     disclosure_digest: str | None = None
+    # What a deletion receipt must match: the retraction sent (its event id), if any.
+    retraction_id: str | None = None
 
 
 # -- the termination route: updates recorded by the housing organisation, and its query --
@@ -185,6 +203,9 @@ class CaseTerms:
     termination_days_after: int = 366
     # v2: a verdict that may be disclosed but is not nr. 10 goes to the police's review.
     review_other_ground: bool = True
+    # Retention: the years a case without a block that ran its course keeps its data after
+    # closing; the default is the policies' value for cases whose terms did not carry it.
+    retention_after_close_years: int = 2
     # Added 2026-12-05 (defaults: the terms of cases started before): when a pending appeal
     # with no news is put to the police, and how often an escalated task is reminded.
     appeal_window_days: int = 14
@@ -281,6 +302,37 @@ class DeadlineNotice:
     kind: str  # a reminders.Notice: reminder | deadline_missed
     due_on: str
     at: str
+
+
+@dataclass
+class DeletionRecord:
+    """The recipient's confirmed deletion, written to the case book (audited)."""
+
+    case_id: str
+    disclosure_id: str
+    org_id: str
+    retraction_id: str
+    deleted_at: str
+
+
+@dataclass
+class PurgeRequest:
+    """The case purges itself: its key destroyed, its sealed copies cleared, and its last
+    stage (``purged``) recorded by the same activity, so that nothing the workflow writes
+    after the key is gone needs it (see ``VerdictCaseWorkflow._purge``)."""
+
+    case_id: str
+    actor: str
+    last_stage: StageChange
+
+
+@dataclass
+class PurgeDone:
+    """Ids and counts only: this result is written after the case key is destroyed."""
+
+    case_id: str
+    key_destroyed: bool
+    tasks_cleared: int
 
 
 @dataclass

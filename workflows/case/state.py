@@ -17,8 +17,10 @@ from workflows.case.messages import (
     CasePartnership,
     CaseTerms,
     DecisionRequest,
+    DeletionSignal,
     OpenTask,
     ReceiptSignal,
+    RetractRequest,
 )
 from workflows.reentry.messages import BlockResult
 
@@ -42,6 +44,10 @@ class Disclosure:
     # before that check, which accept any receipt for the disclosure id.
     digest: str | None = None
     receipt: ReceiptSignal | None = None
+    retraction: RetractRequest | None = None  # the retraction sent, kept to send it again
+    deleted: DeletionSignal | None = None  # the recipient's signed confirmation
+    deletion_recorded: bool = False  # written to the case book (audited)
+
 
 
 @dataclass
@@ -59,6 +65,12 @@ class CaseState:
     decision: CaseTask | None = None
     disclosure: Disclosure | None = None
     block: BlockResult | None = None  # how the re-entry block ended, once it has
+    # After the decision: the day an overturn or a changed sanction took the basis away.
+    basis_fell_away_on: str | None = None
+    damages: CaseTask | None = None  # the housing organisation's damages-and-rehousing task
+    closed_at: str | None = None  # when the process reached its end stage (retention runs)
+    retraction_resent: int = 0  # chases of a missing deletion receipt so far
+
     # Added 2026-12-05 (the follow-up): the partnership found before the finality wait, the
     # police district's confirmation of an appeal with no news (one task per round), and
     # whether the municipality's follow-up was started beside the case.
@@ -76,9 +88,9 @@ class CaseState:
 
     @property
     def task(self) -> CaseTask | None:
-        """The task opened last: the decision once there is one, else the review, else the
-        police district's confirmation of finality."""
-        return self.decision or self.review or self.finality_check
+        """The task opened last: damages, else the decision once there is one, else the
+        review, else the police district's confirmation of finality."""
+        return self.damages or self.decision or self.review or self.finality_check
 
     @property
     def open_task(self) -> OpenTask | None:

@@ -1,8 +1,11 @@
 """One verdict, followed from registration to a closed case.
 
 registered → awaiting finality → eligibility → (police review) → disclosed → awaiting
-decision → decided → re-entry block → closed. An overturned verdict stops the case
-wherever it is and, once anything was disclosed, retracts it (and lifts a block).
+decision → decided → re-entry block → closed → purged. An overturned verdict stops the
+case wherever it is and, once anything was disclosed, retracts it (and lifts a block).
+After its last stage the case lives on until retention purges it: a late overturn still
+retracts, a basis that fell away after the tenant moved out owes damages, and the
+recipient's deletion of a retracted disclosure is chased until it is confirmed.
 
 The workflow id is the case id, derived from the verdict id, so a repeated
 ``registered`` event cannot start a second case. Search attributes carry stages and ids
@@ -26,6 +29,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.disclosure import DisclosureActivities
     from activities.eligibility import EligibilityActivities
     from activities.requests import RequestActivities
+    from activities.retention import RetentionActivities
     from verdictflow.domain.case import (
         DecisionContext,
         EndReason,
@@ -46,6 +50,13 @@ with workflow.unsafe.imports_passed_through():
         notification_id,
     )
     from verdictflow.domain.identity import block_workflow_id
+    from verdictflow.domain.lifetime import (
+        RETENTION_ACTOR,
+        damages_owed,
+        purge_due,
+        retraction_event_id,
+        sanction_changed,
+    )
     from verdictflow.domain.policy import EligibilityDecision, Route, route_after_assessment
     from verdictflow.domain.reentry import lease_address
     from verdictflow.domain.reminders import (
@@ -91,11 +102,14 @@ with workflow.unsafe.imports_passed_through():
         DeadlineNotice,
         DecisionAccepted,
         DecisionRequest,
+        DeletionRecord,
+        DeletionSignal,
         EligibilityRequest,
         ObjectionRecord,
         OpenTask,
         PartnershipLookup,
         PublishRequest,
+        PurgeRequest,
         ReceiptSignal,
         RetractRequest,
         SealRequest,
@@ -129,6 +143,7 @@ class VerdictCaseWorkflow:
     def __init__(self, case: CaseInput) -> None:
         self._case = case
         self._state = CaseState(final=case.verdict.final, events_seen={case.registered_event_id})
+        self._watches: list[asyncio.Task[None]] = []  # concurrent duties (damages)
         self._followup_watch: asyncio.Task[None] | None = None
 
     # -- the process -----------------------------------------------------------------
@@ -200,6 +215,7 @@ class VerdictCaseWorkflow:
         if decision is None:
             return await self._retract(org_id)
         await self._enter(Stage.DECIDED)
+        self._owe_damages_if_the_basis_falls_away(decision)
         if decision.outcome != Outcome.TERMINATE:
             return await self._end(Stage.CLOSED, [decision.outcome])
 
@@ -491,15 +507,225 @@ class VerdictCaseWorkflow:
         disclosure = self._state.disclosure
         if disclosure is None:  # only a disclosed case is retracted
             raise ApplicationError("nothing was disclosed to retract", non_retryable=True)
+        # Kept, so that a missing deletion receipt is chased with the very same instruction.
+        disclosure.retraction = RetractRequest(
+            self._case.case_id, disclosure.disclosure_id, org_id, "verdict_overturned",
+            workflow.now().isoformat())
         await workflow.execute_activity_method(
-            DisclosureActivities.retract_disclosure, RetractRequest(
-                self._case.case_id, disclosure.disclosure_id, org_id, "verdict_overturned",
-                workflow.now().isoformat()), **EFFECT)
+            DisclosureActivities.retract_disclosure, disclosure.retraction, **EFFECT)
         return await self._end(Stage.RETRACTED, [EndReason.RETRACTED])
 
     async def _end(self, stage: Stage, reasons: list[str]) -> CaseResult:
         await self._enter(stage, rules_failed=reasons if stage == Stage.NOT_ELIGIBLE else [])
-        return CaseResult(self._case.case_id, stage.value, self._state.outcome, reasons)
+        result = CaseResult(self._case.case_id, stage.value, self._state.outcome, reasons)
+        # Cases that reached their end before cases lived on completed there, and replay so.
+        if not workflow.patched("lifetime-live-until-purged"):
+            return result
+        return await self._live_until_purged(result)
+
+    # -- after the process: late events, damages, retention ----------------------------
+    async def _live_until_purged(self, ended: CaseResult) -> CaseResult:
+        """Waits for late events and retention, then purges the case by itself."""
+        state = self._state
+        terms = state.terms
+        if terms is None:  # read before any stage that can end the case
+            raise ApplicationError("a case ends without its terms", non_retryable=True)
+        state.closed_at = workflow.now().isoformat()
+        answer = state.decision.answer if state.decision else None
+        if answer is not None and not self._watches and self._moved_out_on() is not None:
+            # Decided before cases watched for damages (no marker then): watch from here.
+            self._watches.append(asyncio.create_task(self._damages_when_owed(answer)))
+        while True:
+            if self._late_overturn_to_retract():
+                await self._retract_late()
+                ended = CaseResult(ended.case_id, Stage.RETRACTED.value, state.outcome,
+                                   [EndReason.RETRACTED])
+                state.closed_at = workflow.now().isoformat()  # retention runs from here
+            await self._record_deletion()
+            due = purge_due(datetime.fromisoformat(state.closed_at),
+                            terms.retention_after_close_years, self._block_ran_out_on())
+            now = workflow.now()
+            if due <= now:
+                if not self._damages_pending():
+                    break
+                # The tenant's claim needs the case: purged once the organisation answered.
+                await workflow.wait_condition(
+                    lambda: not self._damages_pending() or self._late_overturn_to_retract())
+                continue
+            chasing = self._deletion_unconfirmed()
+            timeout = self._chase_interval(terms)
+            woke = await self._wait(
+                lambda: self._late_overturn_to_retract() or self._deletion_to_record(),
+                min(due - now, timeout) if chasing else due - now)
+            if not woke and chasing and self._deletion_unconfirmed() and workflow.now() < due:
+                # Same instruction, same event id: a gateway that deleted only confirms again.
+                self._state.retraction_resent += 1
+                await self._send_retraction()
+        return await self._purge(ended)
+
+    def _chase_interval(self, terms: CaseTerms) -> timedelta:
+        """The first chase after ``receipt_timeout_seconds`` (like a missing receipt), then
+        twice as long each time, at most a week: a gateway silent for the years a case is
+        kept must not fill the case's history (Temporal caps it at 50,000 events)."""
+        first = timedelta(seconds=terms.receipt_timeout_seconds)
+        return min(first * (1 << min(self._state.retraction_resent, 20)),
+                   max(first, timedelta(days=7)))
+
+    def _late_overturn_to_retract(self) -> bool:
+        d = self._state.disclosure
+        return self._state.overturned and d is not None and d.retraction is None
+
+    def _deletion_unconfirmed(self) -> bool:
+        d = self._state.disclosure
+        return d is not None and d.retraction is not None and d.deleted is None
+
+    def _deletion_to_record(self) -> bool:
+        d = self._state.disclosure
+        return d is not None and d.deleted is not None and not d.deletion_recorded
+
+    async def _record_deletion(self) -> None:
+        d = self._state.disclosure
+        if d is None or d.deleted is None or d.deletion_recorded:
+            return
+        d.deletion_recorded = True
+        deleted = d.deleted
+        await workflow.execute_activity_method(CaseBookActivities.record_deletion, DeletionRecord(
+            self._case.case_id, d.disclosure_id, deleted.org_id, deleted.retraction_id,
+            deleted.deleted_at), **EFFECT)
+
+    def _block_ran_out_on(self) -> date | None:
+        """A terminated tenant's data is kept while the block runs, and not after it."""
+        block = self._state.block
+        if block is None or block.reason != LiftReason.EXPIRED:
+            return None
+        return date.fromisoformat(block.lifted_on)  # the day it expired
+
+    async def _retract_late(self) -> None:
+        eligibility = self._state.eligibility
+        org_id = eligibility.housing_org_id if eligibility else None
+        disclosure = self._state.disclosure
+        if disclosure is None or org_id is None:
+            raise ApplicationError("nothing was disclosed to retract", non_retryable=True)
+        disclosure.retraction = RetractRequest(
+            self._case.case_id, disclosure.disclosure_id, org_id, "verdict_overturned",
+            workflow.now().isoformat())
+        await self._send_retraction()
+        await self._enter(Stage.RETRACTED)
+
+    async def _send_retraction(self) -> None:
+        d = self._state.disclosure
+        if d is None or d.retraction is None:
+            raise ApplicationError("no retraction to send", non_retryable=True)
+        await workflow.execute_activity_method(
+            DisclosureActivities.retract_disclosure, d.retraction, **EFFECT)
+
+    async def _purge(self, ended: CaseResult) -> CaseResult:
+        """Crypto-shreds the case and completes in the task its result arrives in.
+
+        The activity records the last stage itself; what is written after it (its result,
+        the workflow's result) is ids and counts, sealed by the worker under the platform
+        key because the case key is gone. Should the worker lose the case between the two
+        (a crash in that instant), a new worker cannot replay its history, which no longer
+        opens: the workflow task fails and is retried; the data is destroyed already, and
+        ``verdictflow case purge CASE_ID --force`` ends the workflow (docs: README).
+        """
+        state = self._state
+        state.stage = Stage.PURGED
+        state.stage_seq += 1
+        workflow.upsert_search_attributes([sa.STAGE.value_set(Stage.PURGED.value)])
+        e = state.eligibility
+        last = StageChange(
+            case_id=self._case.case_id, seq=state.stage_seq, stage=Stage.PURGED.value,
+            at=workflow.now().isoformat(), police_district=self._case.verdict.police_district,
+            partnership_id=e.partnership_id if e else None, area_id=e.area_id if e else None,
+            housing_org_id=e.housing_org_id if e else None, outcome=state.outcome)
+        await workflow.execute_activity_method(
+            RetentionActivities.purge_case,
+            PurgeRequest(self._case.case_id, RETENTION_ACTOR, last), **EFFECT)
+        # The reasons stay those of the end it came to: why it closed is what it was.
+        return CaseResult(self._case.case_id, Stage.PURGED.value, state.outcome,
+                          ended.reasons, ended_as=ended.final_stage)
+
+    # -- damages and rehousing (almenlejeloven § 92 stk. 4, [L178]) ---------------------
+    def _owe_damages_if_the_basis_falls_away(self, decision: DecisionRequest) -> None:
+        # Cases decided before cases lived on do not watch; their histories hold no marker.
+        if decision.outcome != Outcome.TERMINATE or not workflow.patched("lifetime-damages"):
+            return
+        self._watches.append(asyncio.create_task(self._damages_when_owed(decision)))
+
+    def _damages_pending(self) -> bool:
+        """The basis fell away after the tenant moved out, and the housing organisation has
+        not answered the damages task yet: the data is needed until it has."""
+        state = self._state
+        moved_out = self._moved_out_on()
+        if moved_out is None or state.basis_fell_away_on is None:
+            return False
+        if not damages_owed(moved_out, date.fromisoformat(state.basis_fell_away_on)):
+            return False
+        return state.damages is None or not state.damages.closed
+
+    def _moved_out_on(self) -> date | None:
+        decision = self._state.decision
+        answer = decision.answer if decision else None
+        if answer is None or answer.outcome != Outcome.TERMINATE or not answer.termination_date:
+            return None
+        # An opsigelse's tenant moves at the notice's end, not on the day it was given.
+        progress = self._state.termination
+        if progress is not None:
+            return progress.plan.effective_on
+        return date.fromisoformat(answer.termination_date)
+
+    async def _damages_when_owed(self, decision: DecisionRequest) -> None:
+        state = self._state
+        await workflow.wait_condition(lambda: state.basis_fell_away_on is not None)
+        if not self._damages_pending():
+            return  # the tenant had not moved out: the termination falls, nothing is owed
+        org_id = decision.org_id
+        terms = state.terms
+        if terms is None:
+            raise ApplicationError("a decided case without its terms", non_retryable=True)
+        case_id = self._case.case_id
+        opened = workflow.now()
+        due = opened.date() + timedelta(days=terms.decision_deadline_days)
+        opening = OpenTask(f"{case_id}-{TaskKind.DAMAGES.value}", TaskKind.DAMAGES.value,
+                           org_id, due.isoformat())
+        task = state.damages = CaseTask(opening)
+        await workflow.execute_activity_method(CaseBookActivities.open_task, TaskOpening(
+            opening.task_id, case_id, opening.kind, org_id, opening.due_on), **EFFECT)
+
+        def answered() -> bool:
+            return task.answer is not None
+
+        for checkpoint in task_schedule(terms.reminder_days, terms.decision_deadline_days):
+            remaining = opened + timedelta(days=checkpoint.day) - workflow.now()
+            if remaining > timedelta(0) and await self._wait(answered, remaining):
+                break
+            if not answered():
+                await workflow.execute_activity_method(
+                    CaseBookActivities.notify_deadline, DeadlineNotice(
+                        case_id, opening.task_id, org_id, checkpoint.notice.value,
+                        opening.due_on, workflow.now().isoformat()), **EFFECT)
+        await workflow.wait_condition(answered)
+        answer = task.answer
+        await workflow.execute_activity_method(CaseBookActivities.close_task, TaskClosing(
+            opening.task_id, "done", answer.outcome if answer else None,
+            answer.decided_by if answer else None), **EFFECT)
+        task.closed = True
+
+    def _note_basis_fell_away(self, change: VerdictSignal) -> None:
+        """After the decision: an overturn, or a final judgment with another sanction than
+        the one the case acted on, takes the termination's basis away (the first counts)."""
+        state = self._state
+        if state.basis_fell_away_on is not None or self._moved_out_on() is None:
+            return
+        if change.type == VERDICT_FINALIZED:
+            earlier = state.final_change.sentence if state.final_change else None
+            acted_on = earlier or self._case.verdict.sentence
+            if not sanction_changed(acted_on, change.change.sentence if change.change else None):
+                return
+        elif change.type != VERDICT_OVERTURNED:
+            return
+        state.basis_fell_away_on = workflow.now().date().isoformat()
 
     # -- messages --------------------------------------------------------------------
     @workflow.signal
@@ -508,6 +734,7 @@ class VerdictCaseWorkflow:
         if signal.event_id in state.events_seen:
             return  # the contract: an event id seen twice is acted on once
         state.events_seen.add(signal.event_id)
+        self._note_basis_fell_away(signal)
         if signal.type == VERDICT_FINALIZED:
             state.final = True
             state.final_change = signal.change
@@ -535,6 +762,21 @@ class VerdictCaseWorkflow:
                                     extra={"case_id": self._case.case_id})
             return
         disclosure.receipt = receipt
+
+    @workflow.signal
+    def deletion_confirmed(self, deletion: DeletionSignal) -> None:
+        """The recipient's signed confirmation that it deleted its retracted copy."""
+        d = self._state.disclosure
+        if (d is None or d.retraction is None or d.deleted is not None
+                or deletion.disclosure_id != d.disclosure_id
+                or deletion.retraction_id != retraction_event_id(d.disclosure_id)):
+            return
+        if deletion.org_id != d.retraction.org_id:
+            # Ingest refuses these; only the recipient's own deletion counts.
+            workflow.logger.warning("deletion receipt from an organisation that is not the "
+                                    "recipient", extra={"case_id": self._case.case_id})
+            return
+        d.deleted = deletion  # the case records it (``_record_deletion``) as it wakes
 
     @workflow.update
     def decide(self, request: DecisionRequest) -> DecisionAccepted:
@@ -582,6 +824,8 @@ class VerdictCaseWorkflow:
             outcome=state.outcome,
             disclosure_id=disclosure.disclosure_id if disclosure else None,
             disclosure_digest=disclosure.digest if disclosure else None,
+            retraction_id=retraction_event_id(disclosure.disclosure_id)
+            if disclosure and disclosure.retraction else None,
         )
 
     # -- plumbing --------------------------------------------------------------------
