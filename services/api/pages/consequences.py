@@ -1,33 +1,21 @@
 """Dates the decision form spells out as examples, from today (shared/domain.md § 2).
 
 Illustrations beside the form, not decisions: the case computes the real dates from the
-termination date it is given (the block's end), and an opsigelse's end is the court's and
-the parties' business. Public holidays are not counted here, and the text says so.
+decision it is given, with the same domain rules used here (verdictflow.domain.termination:
+the § 88 moving day with Danish public holidays, the § 89 windows).
 """
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 from verdictflow.domain.case import add_years
-
-
-def add_months(d: date, months: int) -> date:
-    y, m = divmod(d.month - 1 + months, 12)
-    year, month = d.year + y, m + 1
-    for day in (d.day, 30, 29, 28):
-        try:
-            return date(year, month, day)
-        except ValueError:
-            continue
-    raise AssertionError("unreachable: every month has 28 days")
-
-
-def first_weekday_of_month_on_or_after(d: date) -> date:
-    first = d if d.day == 1 else add_months(d.replace(day=1), 1)
-    while first.weekday() >= 5:  # Saturday, Sunday
-        first += timedelta(days=1)
-    return first
+from verdictflow.domain.termination import (
+    TerminationPeriods,
+    TerminationRoute,
+    notice_end,
+    plan_termination,
+)
 
 
 def block_end(terminated: date, years: int = 2) -> date:
@@ -37,9 +25,12 @@ def block_end(terminated: date, years: int = 2) -> date:
 
 def opsigelse_end(given: date, notice_months: int = 3) -> date:
     """Almenlejeloven § 88: three months' notice to the first business day of a month [EL88]."""
-    return first_weekday_of_month_on_or_after(add_months(given, notice_months))
+    return notice_end(given, notice_months)
 
 
 def objection_deadline(given: date, weeks: int = 6) -> date:
     """Almenlejeloven § 89: the tenant has six weeks to object [DL89]."""
-    return given + timedelta(weeks=weeks)
+    plan = plan_termination(TerminationRoute.OPSIGELSE, given,
+                            TerminationPeriods(objection_weeks=weeks))
+    assert plan.objection_deadline is not None  # an opsigelse always has one
+    return plan.objection_deadline
