@@ -8,6 +8,7 @@ the field, never a second copy of the rule.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
@@ -24,6 +25,7 @@ from services.api.pages.render import error_page, page
 from services.api.pages.session import CsrfChecked, User, require_role
 from services.api.schemas import AssigneeBody, DecisionBody
 from verdictflow.domain.case import TASK_OUTCOMES
+from verdictflow.platform.database import Database
 from verdictflow.platform.figures import today
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
@@ -198,31 +200,28 @@ def _back(task_id: str, tilbage: str, message: str) -> Response:
 @router.post("/opgaver/{task_id}/tag")
 def claim(request: Request, task_id: str, user: User, _csrf: CsrfChecked,
           tilbage: Annotated[str, Form()] = "") -> Response:
-    _task_roles(user)
-    try:
-        claim_task(_db(request), user, task_id)
-    except tasks.TaskNotFound:
-        return not_found(request, user)
-    except TaskHeldByAnother:
-        return _back(task_id, tilbage, "optaget")
-    except tasks.TaskNotOpen:
-        return _back(task_id, tilbage, "lukket")
-    return _back(task_id, tilbage, "taget")
+    return _hold(request, task_id, user, tilbage, claim_task, "taget")
 
 
 @router.post("/opgaver/{task_id}/frigiv")
 def release(request: Request, task_id: str, user: User, _csrf: CsrfChecked,
             tilbage: Annotated[str, Form()] = "") -> Response:
+    return _hold(request, task_id, user, tilbage, release_task, "frigivet")
+
+
+def _hold(request: Request, task_id: str, user: Principal, tilbage: str,
+          act: Callable[[Database, Principal, str], object], done: str) -> Response:
+    """Takes or releases a task; another's hold or a closed task is said, not raised."""
     _task_roles(user)
     try:
-        release_task(_db(request), user, task_id)
+        act(_db(request), user, task_id)
     except tasks.TaskNotFound:
         return not_found(request, user)
     except TaskHeldByAnother:
         return _back(task_id, tilbage, "optaget")
     except tasks.TaskNotOpen:
         return _back(task_id, tilbage, "lukket")
-    return _back(task_id, tilbage, "frigivet")
+    return _back(task_id, tilbage, done)
 
 
 @router.post("/opgaver/{task_id}/tildel")
