@@ -30,8 +30,12 @@ def chromium_path() -> str | None:
     return None
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    """Per module, not per session: while Playwright's sync API is open it holds an event
+    loop running in the main thread, and every asyncio test collected after the browser
+    tests (the rest of the suite) then fails with "cannot be called from a running event
+    loop"."""
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
