@@ -62,8 +62,11 @@ class Server:
 
     def __init__(self, app: FastAPI, port: int | None = None) -> None:
         self.port = port or free_port()
+        # No log config and no log level: either would change uvicorn's loggers for the rest
+        # of the test session (the redaction tests read what they write).
         self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port,
-                                                    log_level="warning", lifespan="on"))
+                                                    lifespan="on", log_config=None,
+                                                    log_level=None))
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
     @property
