@@ -139,9 +139,10 @@ ROUTE_REQUIRED_PATCH = "route-termination-route-required"
 ROUTE_FOLLOW_PATCH = "route-follow-termination-route"
 # Cases started from here on cost less before their first human task: the terms, the
 # partnership and the assessment run as local activities (reads and a computation, see
-# ``LOCAL_READ``), and search attributes set in one workflow task go in one upsert. Cases
-# started before replay their separate activities and upserts. One name for both cuts: they
-# came together, and every patch costs a marker and a TemporalChangeVersion upsert itself.
+# ``LOCAL_READ``), search attributes set in one workflow task go in one upsert, and
+# ``registered`` is recorded in the same call as the stage after it. Cases started before
+# replay their separate activities and upserts. One name for all three: they came together,
+# and every patch costs a marker and a TemporalChangeVersion upsert of its own.
 LEAN_PATCH = "lean-before-decision"
 
 
