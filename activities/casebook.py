@@ -85,6 +85,13 @@ class CaseBookActivities:
 
     @activity.defn(name="record_stage")
     async def record_stage(self, change: StageChange) -> None:
+        # The earlier stages first, so the read model and case.events.v1 see every stage in
+        # seq order; each is idempotent on its own (case_id, seq), so a retry repeats none.
+        for earlier in change.earlier:
+            await self._record_one(earlier)
+        await self._record_one(change)
+
+    async def _record_one(self, change: StageChange) -> None:
         if await asyncio.to_thread(self._upsert_case, change):
             # Once per stage change (a retry finds its history row): the operator's line.
             log.info("stage_changed", case_id=change.case_id, stage=change.stage,

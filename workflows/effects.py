@@ -35,3 +35,27 @@ class EffectOptions(TypedDict):
 
 # ``workflow.execute_activity_method(..., **EFFECT)``
 EFFECT: EffectOptions = {"start_to_close_timeout": EFFECT_TIMEOUT, "retry_policy": RETRY}
+
+
+# Reads and pure computations that change nothing (the case's terms from configuration,
+# the partnership from reference data, the assessment on the pinned policy) run as *local*
+# activities: in the workflow's own task, with no activity task of their own to schedule,
+# dispatch and complete. A local activity is at-least-once like any other, and more than
+# once after a lost worker task; for a read or a computation that is harmless, which is why
+# only these run locally (never an effect: those keep ``EFFECT``).
+# A read takes well under a second; 10 s cuts off a hung connection without holding the
+# workflow task long.
+LOCAL_READ_TIMEOUT = timedelta(seconds=10)
+
+
+class LocalReadOptions(TypedDict):
+    start_to_close_timeout: timedelta
+    retry_policy: RetryPolicy
+
+
+# ``workflow.execute_local_activity_method(..., **LOCAL_READ)``. Same retries as ``EFFECT``
+# and for the same reason: configuration or reference data away for hours must not fail a
+# case (the SDK backs a long-failing local activity off with timers, not a busy loop), and
+# bad input (ValueError) fails at once.
+LOCAL_READ: LocalReadOptions = {"start_to_close_timeout": LOCAL_READ_TIMEOUT,
+                                "retry_policy": RETRY}

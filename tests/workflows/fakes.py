@@ -154,8 +154,9 @@ class FakeActivities:
 
         @stand_in(CaseBookActivities.record_stage)
         async def record_stage(change: StageChange) -> None:
-            self.stages.append(change.stage)
-            self.stage_changes.append(change)
+            for one in [*change.earlier, change]:
+                self.stages.append(one.stage)
+                self.stage_changes.append(one)
 
         @stand_in(EligibilityActivities.assess_eligibility)
         async def assess_eligibility(req: EligibilityRequest) -> EligibilityDecision:

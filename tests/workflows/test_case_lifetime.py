@@ -152,6 +152,9 @@ async def payloads_of(handle: WorkflowHandle) -> list[Payload]:
                       e.activity_task_completed_event_attributes.result,
                       e.workflow_execution_completed_event_attributes.result):
             found.extend(attrs.payloads)
+        # Local activities' results (the terms, the partnership, the assessment) are markers.
+        if e.marker_recorded_event_attributes.marker_name == "core_local_activity":
+            found.extend(e.marker_recorded_event_attributes.details["result"].payloads)
     return found
 
 

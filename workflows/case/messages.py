@@ -273,6 +273,10 @@ class StageChange:
     policy_version: str | None = None
     outcome: str | None = None
     rules_failed: list[str] = field(default_factory=list)
+    # Stages entered just before this one with nothing awaited between them (a new case's
+    # ``registered``): recorded first, in order, each with its own seq and time, in the same
+    # activity call. Empty for every change recorded before ``lean-before-decision``.
+    earlier: list[StageChange] = field(default_factory=list)
 
 
 @dataclass

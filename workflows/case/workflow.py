@@ -19,8 +19,10 @@ import asyncio
 import json
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 from temporalio import workflow
+from temporalio.common import SearchAttributeUpdate
 from temporalio.exceptions import ApplicationError, FailureError
 from temporalio.workflow import ParentClosePolicy
 
@@ -122,7 +124,7 @@ with workflow.unsafe.imports_passed_through():
         VerdictSignal,
     )
     from workflows.case.state import CaseState, CaseTask, Disclosure
-    from workflows.effects import EFFECT
+    from workflows.effects import EFFECT, LOCAL_READ
     from workflows.followup.messages import FollowUpInput, FollowUpWithdrawal
     from workflows.followup.workflow import MunicipalityFollowUpWorkflow
     from workflows.reentry.messages import BlockInput, BlockResult, LiftRequest
@@ -135,6 +137,13 @@ with workflow.unsafe.imports_passed_through():
 # terminate decision that chose one follows it (both recorded as markers in history).
 ROUTE_REQUIRED_PATCH = "route-termination-route-required"
 ROUTE_FOLLOW_PATCH = "route-follow-termination-route"
+# Cases started from here on cost less before their first human task: the terms, the
+# partnership and the assessment run as local activities (reads and a computation, see
+# ``LOCAL_READ``), search attributes set in one workflow task go in one upsert, and
+# ``registered`` is recorded in the same call as the stage after it. Cases started before
+# replay their separate activities and upserts. One name for all three: they came together,
+# and every patch costs a marker and a TemporalChangeVersion upsert of its own.
+LEAN_PATCH = "lean-before-decision"
 
 
 @workflow.defn(name="VerdictCase")
@@ -145,6 +154,7 @@ class VerdictCaseWorkflow:
         self._state = CaseState(final=case.verdict.final, events_seen={case.registered_event_id})
         self._watches: list[asyncio.Task[None]] = []  # concurrent duties (damages)
         self._followup_watch: asyncio.Task[None] | None = None
+        self._held: list[StageChange] = []  # entered, recorded with the next stage
 
     # -- the process -----------------------------------------------------------------
     @workflow.run
@@ -155,12 +165,18 @@ class VerdictCaseWorkflow:
         # was lost. They replay as they ran; newer cases keep what the signals said.
         if not workflow.patched("state-before-signals"):
             state.final = case.verdict.final
-        workflow.upsert_search_attributes(
-            [sa.PERSON_REF.value_set(case.person_ref),
-             sa.POLICE_DISTRICT.value_set(case.verdict.police_district)]
-        )
-        await self._enter(Stage.REGISTERED)
-        terms = await workflow.execute_activity_method(CaseBookActivities.case_terms, **EFFECT)
+        ids = [sa.PERSON_REF.value_set(case.person_ref),
+               sa.POLICE_DISTRICT.value_set(case.verdict.police_district)]
+        # A new case records ``registered`` with the stage that follows it (the reads
+        # between them await nothing outside the worker): one activity fewer.
+        await self._enter(Stage.REGISTERED, also=self._upserted_unless_merged(ids),
+                          hold=workflow.patched(LEAN_PATCH))
+        if workflow.patched(LEAN_PATCH):
+            terms = await workflow.execute_local_activity_method(
+                CaseBookActivities.case_terms, **LOCAL_READ)
+        else:
+            terms = await workflow.execute_activity_method(
+                CaseBookActivities.case_terms, **EFFECT)
         state.terms = terms
 
         await_finality = await self._partnership_awaits_finality(case, terms)
@@ -174,13 +190,15 @@ class VerdictCaseWorkflow:
         verdict = with_change(case.verdict, change) if change else case.verdict
         await self._enter(Stage.ELIGIBILITY)
         # Assessed by the policy the case started on (its terms), for the case's whole life.
-        eligibility = await workflow.execute_activity_method(
-            EligibilityActivities.assess_eligibility,
-            EligibilityRequest(case.case_id, verdict, workflow.now().date().isoformat(),
-                               terms.policy_version,
-                               state.partnership.await_finality if state.partnership else None),
-            **EFFECT,
-        )
+        assessment = EligibilityRequest(
+            case.case_id, verdict, workflow.now().date().isoformat(), terms.policy_version,
+            state.partnership.await_finality if state.partnership else None)
+        if workflow.patched(LEAN_PATCH):
+            eligibility = await workflow.execute_local_activity_method(
+                EligibilityActivities.assess_eligibility, assessment, **LOCAL_READ)
+        else:
+            eligibility = await workflow.execute_activity_method(
+                EligibilityActivities.assess_eligibility, assessment, **EFFECT)
         state.eligibility = eligibility
         self._upsert_eligibility(eligibility)
         await self._start_municipality_follow_up(verdict, eligibility, terms)
@@ -301,10 +319,8 @@ class VerdictCaseWorkflow:
             self._state.review = task
         else:
             self._state.decision = task
-        workflow.upsert_search_attributes(
-            [sa.DECISION_DUE.value_set(datetime.combine(due, time.min, UTC))]
-        )
-        await self._enter(stage)
+        due_at = [sa.DECISION_DUE.value_set(datetime.combine(due, time.min, UTC))]
+        await self._enter(stage, also=self._upserted_unless_merged(due_at))
 
         def answered() -> bool:
             return task.answer is not None or self._state.overturned
@@ -338,9 +354,13 @@ class VerdictCaseWorkflow:
         partnerships chose."""
         if not workflow.patched("followup-partnership-finality"):
             return terms.await_finality
-        found = await workflow.execute_activity_method(
-            EligibilityActivities.case_partnership, PartnershipLookup(case.case_id, case.verdict),
-            **EFFECT)
+        lookup = PartnershipLookup(case.case_id, case.verdict)
+        if workflow.patched(LEAN_PATCH):
+            found = await workflow.execute_local_activity_method(
+                EligibilityActivities.case_partnership, lookup, **LOCAL_READ)
+        else:
+            found = await workflow.execute_activity_method(
+                EligibilityActivities.case_partnership, lookup, **EFFECT)
         self._state.partnership = found
         return terms.await_finality if found.await_finality is None else found.await_finality
 
@@ -845,17 +865,32 @@ class VerdictCaseWorkflow:
             updates.append(sa.AREA.value_set(eligibility.area_id))
         workflow.upsert_search_attributes(updates)
 
-    async def _enter(self, stage: Stage, rules_failed: list[str] | None = None) -> None:
+    @staticmethod
+    def _upserted_unless_merged(
+        updates: list[SearchAttributeUpdate[Any]],
+    ) -> list[SearchAttributeUpdate[Any]]:
+        """Search attributes set right before a stage: upserted now, as cases started before
+        ``LEAN_PATCH`` did (two commands), or handed back for the stage's own upsert."""
+        if workflow.patched(LEAN_PATCH):
+            return updates
+        workflow.upsert_search_attributes(updates)
+        return []
+
+    async def _enter(self, stage: Stage, rules_failed: list[str] | None = None,
+                     also: list[SearchAttributeUpdate[Any]] | None = None,
+                     hold: bool = False) -> None:
+        """Enters the stage: search attribute, details, and its record (``record_stage``);
+        with ``hold`` the record waits to go with the next stage's."""
         state = self._state
         state.stage = stage
         state.stage_seq += 1
-        workflow.upsert_search_attributes([sa.STAGE.value_set(stage.value)])
+        workflow.upsert_search_attributes([*(also or []), sa.STAGE.value_set(stage.value)])
         # The Web UI's "current details" for operators: ids and stages only. It is workflow
         # metadata, not a command, so histories replay with or without it.
         workflow.set_current_details(current_details(
             self._case.case_id, self._case.verdict.police_district, state))
         e = state.eligibility
-        await workflow.execute_activity_method(CaseBookActivities.record_stage, StageChange(
+        change = StageChange(
             case_id=self._case.case_id,
             seq=state.stage_seq,
             stage=stage.value,
@@ -869,7 +904,12 @@ class VerdictCaseWorkflow:
             policy_version=e.policy_version if e else None,
             outcome=state.outcome,
             rules_failed=rules_failed or [],
-        ), **EFFECT)
+        )
+        if hold:
+            self._held.append(change)
+            return
+        change.earlier, self._held = self._held, []
+        await workflow.execute_activity_method(CaseBookActivities.record_stage, change, **EFFECT)
 
     # -- the termination route (almenlejeloven §§ 85-90, udlejningsbekendtgørelsen § 28) --
     async def _follow_route(
