@@ -65,7 +65,7 @@ def deleted(case_id: str, org: str = "bbs") -> DeletionSignal:
                           deleted_at="2027-05-01T10:00:00+00:00")
 
 
-async def until(predicate: object, timeout: float = 20) -> None:
+async def until(predicate: object, timeout: float = 60) -> None:
     async def poll() -> None:
         while not predicate():  # type: ignore[operator]
             await asyncio.sleep(0.05)

@@ -39,7 +39,7 @@ def case_worker(env: WorkflowEnvironment, tq: str, fake: FakeActivities) -> Work
     return Worker(env.client, task_queue=tq, workflows=WORKFLOWS, activities=fake.all())
 
 
-async def wait_for_stage(handle: WorkflowHandle, stage: str, timeout: float = 20) -> None:
+async def wait_for_stage(handle: WorkflowHandle, stage: str, timeout: float = 60) -> None:
     async def poll() -> None:
         while (await handle.query(VerdictCaseWorkflow.status)).stage != stage:
             await asyncio.sleep(0.1)
