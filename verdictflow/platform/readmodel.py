@@ -108,6 +108,21 @@ class Task(ReadModel, table=True):
     legal_basis: str | None = None  # what the task cites (the municipality's follow-up)
 
 
+class SentDisclosure(ReadModel, table=True):
+    """A disclosure as it was sealed and published (``deliver_disclosure``): kept so that a
+    retried or repeated delivery publishes the very same bytes, the decision task takes
+    them from here, and ingest checks a receipt against it without asking the workflow.
+    Ciphertext and ids only; a purge clears ``sealed``."""
+
+    __tablename__ = "disclosures"
+    disclosure_id: str = Field(primary_key=True)
+    case_id: str = Field(index=True)
+    org_id: str  # the housing organisation it was sealed to
+    digest: str  # what a receipt must commit to (``sealing.sealed_digest``)
+    sealed: str | None = None  # JSON of SealedDisclosure, ciphertext only
+    created_at: datetime = Field(default_factory=utcnow)
+
+
 class ReentryBlockRecord(ReadModel, table=True):
     __tablename__ = "reentry_blocks"
     block_id: str = Field(primary_key=True)

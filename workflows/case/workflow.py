@@ -106,6 +106,7 @@ with workflow.unsafe.imports_passed_through():
         DecisionRequest,
         DeletionRecord,
         DeletionSignal,
+        DisclosureDelivery,
         EligibilityRequest,
         ObjectionRecord,
         OpenTask,
@@ -144,6 +145,12 @@ ROUTE_FOLLOW_PATCH = "route-follow-termination-route"
 # replay their separate activities and upserts. One name for all three: they came together,
 # and every patch costs a marker and a TemporalChangeVersion upsert of its own.
 LEAN_PATCH = "lean-before-decision"
+# Cases assessed from here on deliver in one step: ``eligibility`` is recorded with the
+# stage after it, the disclosure is sealed once, published and ``disclosed`` recorded in
+# one activity (``deliver_disclosure``) that keeps the sealed bytes in the read model, so
+# the history carries its digest, not the bytes; the request lookup runs locally; and a
+# task records the stage it opens in the same call. Decided once per case, at eligibility.
+DELIVERY_PATCH = "lean-disclosure"
 
 
 @workflow.defn(name="VerdictCase")
@@ -155,6 +162,7 @@ class VerdictCaseWorkflow:
         self._watches: list[asyncio.Task[None]] = []  # concurrent duties (damages)
         self._followup_watch: asyncio.Task[None] | None = None
         self._held: list[StageChange] = []  # entered, recorded with the next stage
+        self._delivery_in_one = False  # DELIVERY_PATCH, decided at eligibility
 
     # -- the process -----------------------------------------------------------------
     @workflow.run
@@ -188,7 +196,8 @@ class VerdictCaseWorkflow:
 
         change = state.final_change
         verdict = with_change(case.verdict, change) if change else case.verdict
-        await self._enter(Stage.ELIGIBILITY)
+        self._delivery_in_one = workflow.patched(DELIVERY_PATCH)
+        await self._enter(Stage.ELIGIBILITY, hold=self._delivery_in_one)
         # Assessed by the policy the case started on (its terms), for the case's whole life.
         assessment = EligibilityRequest(
             case.case_id, verdict, workflow.now().date().isoformat(), terms.policy_version,
@@ -249,24 +258,46 @@ class VerdictCaseWorkflow:
     async def _disclose(
         self, verdict: Verdict, eligibility: EligibilityDecision, terms: CaseTerms
     ) -> dict[str, str] | None:
-        """Seals, publishes and waits for the receipt; None if overturned meanwhile."""
+        """Seals, publishes and waits for the receipt; None if overturned meanwhile, else
+        the sealed disclosure ({} when it was delivered in one step: the read model keeps
+        it, and the decision task takes it from there)."""
         case_id = self._case.case_id
         disclosure = self._state.disclosure = Disclosure(f"{case_id}-d1")
         due = workflow.now().date() + timedelta(days=terms.decision_deadline_days)
-        sealed = await workflow.execute_activity_method(
-            DisclosureActivities.seal_disclosure,
-            SealRequest(case_id, disclosure.disclosure_id, verdict, eligibility, due.isoformat(),
-                        self._state.request.request_id if self._state.request else None),
-            **EFFECT,
-        )
-        # Cases started before this check accept any receipt for the disclosure id.
-        if workflow.patched("receipt-digest-check"):
-            disclosure.digest = sealed_digest(sealed)
-        publish = PublishRequest(case_id, eligibility.housing_org_id or "", sealed,
-                                 workflow.now().isoformat())
-        await workflow.execute_activity_method(
-            DisclosureActivities.publish_disclosure, publish, **EFFECT)
-        await self._enter(Stage.DISCLOSED)
+        seal = SealRequest(case_id, disclosure.disclosure_id, verdict, eligibility,
+                           due.isoformat(),
+                           self._state.request.request_id if self._state.request else None)
+        org_id = eligibility.housing_org_id or ""
+        if self._delivery_in_one:
+            disclosed = self._next_change(Stage.DISCLOSED)
+            delivery = DisclosureDelivery(seal, org_id, workflow.now().isoformat(),
+                                          stages=self._with_held(disclosed))
+            delivered = await workflow.execute_activity_method(
+                DisclosureActivities.deliver_disclosure, delivery, **EFFECT)
+            disclosure.digest = delivered.digest
+            self._show(Stage.DISCLOSED)
+            sealed: dict[str, str] = {}
+            # Same bytes, same event id (the read model's copy): only the receipt again.
+            resend = DisclosureDelivery(seal, org_id, delivery.at)
+
+            async def send_again() -> None:
+                await workflow.execute_activity_method(
+                    DisclosureActivities.deliver_disclosure, resend, **EFFECT)
+        else:
+            sealed = await workflow.execute_activity_method(
+                DisclosureActivities.seal_disclosure, seal, **EFFECT)
+            # Cases started before this check accept any receipt for the disclosure id.
+            if workflow.patched("receipt-digest-check"):
+                disclosure.digest = sealed_digest(sealed)
+            publish = PublishRequest(case_id, org_id, sealed, workflow.now().isoformat())
+            await workflow.execute_activity_method(
+                DisclosureActivities.publish_disclosure, publish, **EFFECT)
+            await self._enter(Stage.DISCLOSED)
+
+            async def send_again() -> None:
+                # Same bytes, same event id: a gateway that already has it only receipts.
+                await workflow.execute_activity_method(
+                    DisclosureActivities.publish_disclosure, publish, **EFFECT)
         if self._state.request is not None:
             await self._tell_requester(self._state.request, disclosure.disclosure_id)
         while disclosure.receipt is None and not self._state.overturned:
@@ -276,9 +307,7 @@ class VerdictCaseWorkflow:
                     timeout=timedelta(seconds=terms.receipt_timeout_seconds),
                 )
             except TimeoutError:
-                # Same bytes, same event id: a gateway that already has it only receipts again.
-                await workflow.execute_activity_method(
-                    DisclosureActivities.publish_disclosure, publish, **EFFECT)
+                await send_again()
         return None if self._state.overturned else sealed
 
     async def _request_answered_by(self, eligibility: EligibilityDecision) -> OpenRequest | None:
@@ -286,9 +315,13 @@ class VerdictCaseWorkflow:
         # lookup, and replay the same way.
         if not workflow.patched("disclosure-requests"):
             return None
-        requests = await workflow.execute_activity_method(
-            RequestActivities.open_requests,
-            RequestLookup(self._case.person_ref, workflow.now().date().isoformat()), **EFFECT)
+        lookup = RequestLookup(self._case.person_ref, workflow.now().date().isoformat())
+        if self._delivery_in_one:  # a read: local, in the assessment's workflow task
+            requests = await workflow.execute_local_activity_method(
+                RequestActivities.open_requests, lookup, **LOCAL_READ)
+        else:
+            requests = await workflow.execute_activity_method(
+                RequestActivities.open_requests, lookup, **EFFECT)
         return applicable_request(requests, eligibility)
 
     async def _tell_requester(self, request: OpenRequest, disclosure_id: str) -> None:
@@ -311,16 +344,28 @@ class VerdictCaseWorkflow:
         opened = workflow.now()
         due = opened.date() + timedelta(days=terms.decision_deadline_days)
         opening = OpenTask(f"{case_id}-{kind.value}", kind.value, org_id, due.isoformat())
-        await workflow.execute_activity_method(CaseBookActivities.open_task, TaskOpening(
-            opening.task_id, case_id, opening.kind, org_id, opening.due_on,
-            json.dumps(sealed) if sealed else None), **EFFECT)
+        task_opening = TaskOpening(opening.task_id, case_id, opening.kind, org_id,
+                                   opening.due_on, json.dumps(sealed) if sealed else None)
+        due_at = [sa.DECISION_DUE.value_set(datetime.combine(due, time.min, UTC))]
+        if self._delivery_in_one:
+            # The task and the stage it opens in one call; the sealed copy from the read
+            # model (a review task has none).
+            opened_stage = self._next_change(stage)
+            opened_stage.earlier, self._held = self._held, []
+            task_opening.stage = opened_stage
+            if kind == TaskKind.DECISION and self._state.disclosure:
+                task_opening.disclosure_id = self._state.disclosure.disclosure_id
+        await workflow.execute_activity_method(
+            CaseBookActivities.open_task, task_opening, **EFFECT)
         task = CaseTask(opening)
         if kind == TaskKind.REVIEW:
             self._state.review = task
         else:
             self._state.decision = task
-        due_at = [sa.DECISION_DUE.value_set(datetime.combine(due, time.min, UTC))]
-        await self._enter(stage, also=self._upserted_unless_merged(due_at))
+        if self._delivery_in_one:
+            self._show(stage, also=due_at)
+        else:
+            await self._enter(stage, also=self._upserted_unless_merged(due_at))
 
         def answered() -> bool:
             return task.answer is not None or self._state.overturned
@@ -879,20 +924,31 @@ class VerdictCaseWorkflow:
     async def _enter(self, stage: Stage, rules_failed: list[str] | None = None,
                      also: list[SearchAttributeUpdate[Any]] | None = None,
                      hold: bool = False) -> None:
-        """Enters the stage: search attribute, details, and its record (``record_stage``);
-        with ``hold`` the record waits to go with the next stage's."""
+        """Enters the stage and records it (``record_stage``); with ``hold`` the record
+        waits to go with the next stage's."""
+        change = self._entered(stage, rules_failed, also)
+        if hold:
+            self._held.append(change)
+            return
+        change.earlier, self._held = self._held, []
+        await workflow.execute_activity_method(CaseBookActivities.record_stage, change, **EFFECT)
+
+    def _entered(self, stage: Stage, rules_failed: list[str] | None = None,
+                 also: list[SearchAttributeUpdate[Any]] | None = None) -> StageChange:
+        """Enters the stage in the workflow and returns its record, for the caller to
+        record or hold."""
+        change = self._next_change(stage, rules_failed)
+        self._show(stage, also)
+        return change
+
+    def _next_change(self, stage: Stage, rules_failed: list[str] | None = None) -> StageChange:
+        """The record of entering ``stage`` next, before it is entered (``_show``): for an
+        activity that brings the stage about and records it in the same call."""
         state = self._state
-        state.stage = stage
-        state.stage_seq += 1
-        workflow.upsert_search_attributes([*(also or []), sa.STAGE.value_set(stage.value)])
-        # The Web UI's "current details" for operators: ids and stages only. It is workflow
-        # metadata, not a command, so histories replay with or without it.
-        workflow.set_current_details(current_details(
-            self._case.case_id, self._case.verdict.police_district, state))
         e = state.eligibility
-        change = StageChange(
+        return StageChange(
             case_id=self._case.case_id,
-            seq=state.stage_seq,
+            seq=state.stage_seq + 1,
             stage=stage.value,
             at=workflow.now().isoformat(),
             police_district=self._case.verdict.police_district,
@@ -905,11 +961,22 @@ class VerdictCaseWorkflow:
             outcome=state.outcome,
             rules_failed=rules_failed or [],
         )
-        if hold:
-            self._held.append(change)
-            return
-        change.earlier, self._held = self._held, []
-        await workflow.execute_activity_method(CaseBookActivities.record_stage, change, **EFFECT)
+
+    def _show(self, stage: Stage, also: list[SearchAttributeUpdate[Any]] | None = None) -> None:
+        """The case is in ``stage`` now: its state, search attribute and details."""
+        state = self._state
+        state.stage = stage
+        state.stage_seq += 1
+        workflow.upsert_search_attributes([*(also or []), sa.STAGE.value_set(stage.value)])
+        # The Web UI's "current details" for operators: ids and stages only. It is workflow
+        # metadata, not a command, so histories replay with or without it.
+        workflow.set_current_details(current_details(
+            self._case.case_id, self._case.verdict.police_district, state))
+
+    def _with_held(self, change: StageChange) -> list[StageChange]:
+        """The stages held so far and this one, in order, to be recorded in one call."""
+        held, self._held = self._held, []
+        return [*held, change]
 
     # -- the termination route (almenlejeloven §§ 85-90, udlejningsbekendtgørelsen § 28) --
     async def _follow_route(
