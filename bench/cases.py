@@ -241,14 +241,21 @@ class Cases:
                                    " GROUP BY org_id ORDER BY 2 DESC")).all()
         return sum(r[1] for r in rows), (rows[0][0] if rows else None)
 
-    async def wait(self, sent: dict[str, float], since: float,
-                   timeout: float) -> dict[str, float]:
+    async def wait(self, sent: dict[str, float], since: float, timeout: float,
+                   stalled: float | None = None, every: float = 0.25) -> dict[str, float]:
+        """Until every case reached ``awaiting_decision``, or ``timeout`` passed, or (with
+        ``stalled``) no case reached it for that long: filling 10,000 open cases takes
+        longer than any fixed timeout, while a stack that stopped is seen in minutes."""
         deadline = time.monotonic() + timeout
+        count, progress = -1, time.monotonic()
         while True:
             reached = {c: t for c, t in self.reached(since).items() if c in sent}
-            if len(reached) == len(sent) or time.monotonic() > deadline:
+            if len(reached) != count:
+                count, progress = len(reached), time.monotonic()
+            if len(reached) == len(sent) or time.monotonic() > deadline or (
+                    stalled is not None and time.monotonic() - progress > stalled):
                 return reached
-            await asyncio.sleep(0.25)
+            await asyncio.sleep(every)
 
 
 def _epoch(value: Any) -> float:
@@ -387,7 +394,9 @@ async def open_cases(cases: Cases, settings: Settings, args: argparse.Namespace,
         say(f"open_cases: opening {filled} more cases")
         t0 = time.time()
         sent = await cases.produce(None, filled)
-        reached = await cases.wait(sent, t0, args.timeout)
+        # No deadline but progress (at 2-5 cases/s, 10,000 take most of an hour); polled
+        # every 2 s, as the read of every case reached so far grows with the fill.
+        reached = await cases.wait(sent, t0, float("inf"), stalled=args.timeout, every=2.0)
         fill_s = round(time.time() - t0, 1)
         say(f"open_cases: {len(reached)}/{filled} more in {fill_s} s")
     held, org = cases.open_tasks()

@@ -312,8 +312,12 @@ def task_page(db: Database, org_id: str, where: TaskFilter, after: TaskPosition 
             if where.due_before is not None:
                 q = q.where(col(Task.due_on) < where.due_before)
             if where.area_id is not None:
-                q = q.where(col(Task.case_id).in_(
-                    select(CaseRecord.case_id).where(CaseRecord.area_id == where.area_id)))
+                # Correlated, so each task in the index's order costs one primary-key lookup
+                # of its case; ``IN (SELECT ...)`` read every case ever recorded per page
+                # (26 ms at 22,500 cases, growing with years of closed cases).
+                q = q.where(select(CaseRecord.case_id).where(
+                    CaseRecord.case_id == Task.case_id,
+                    CaseRecord.area_id == where.area_id).exists())
             if after is not None and segment == after.segment:
                 if dated and after.due_on is not None:
                     q = q.where(or_(col(Task.due_on) > after.due_on,
