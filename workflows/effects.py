@@ -59,3 +59,16 @@ class LocalReadOptions(TypedDict):
 # bad input (ValueError) fails at once.
 LOCAL_READ: LocalReadOptions = {"start_to_close_timeout": LOCAL_READ_TIMEOUT,
                                 "retry_policy": RETRY}
+
+
+# The effects on a new case's way to its decision task (the delivery of the disclosure and
+# the opening of the task) run locally too: each spares the case an activity task and the
+# workflow task its completion brings, half of what Temporal did per case before. That is
+# safe because each is idempotent on a key kept outside the workflow (the delivery's
+# sealed copy in the read model and the event id derived from the disclosure id; the task
+# id and the stage's (case, seq)), so a local activity run again after a lost workflow
+# task has the effect of running once. Its attempts are short (a publish and a few
+# writes); Kafka or the database away is retried without end, backed off with timers.
+LOCAL_EFFECT_TIMEOUT = timedelta(seconds=10)
+LOCAL_EFFECT: LocalReadOptions = {"start_to_close_timeout": LOCAL_EFFECT_TIMEOUT,
+                                  "retry_policy": RETRY}

@@ -125,7 +125,7 @@ with workflow.unsafe.imports_passed_through():
         VerdictSignal,
     )
     from workflows.case.state import CaseState, CaseTask, Disclosure
-    from workflows.effects import EFFECT, LOCAL_READ
+    from workflows.effects import EFFECT, LOCAL_EFFECT, LOCAL_READ
     from workflows.followup.messages import FollowUpInput, FollowUpWithdrawal
     from workflows.followup.workflow import MunicipalityFollowUpWorkflow
     from workflows.reentry.messages import BlockInput, BlockResult, LiftRequest
@@ -146,10 +146,11 @@ ROUTE_FOLLOW_PATCH = "route-follow-termination-route"
 # and every patch costs a marker and a TemporalChangeVersion upsert of its own.
 LEAN_PATCH = "lean-before-decision"
 # Cases started from here on deliver in one step: the disclosure is sealed once, published
-# and ``disclosed`` recorded in one activity (``deliver_disclosure``) that keeps the sealed
-# bytes in the read model, so the history carries their digest, not the bytes; the request
-# lookup runs locally; ``eligibility`` is recorded with the stage after it; and a task
-# records the stage it opens in the same call.
+# and ``disclosed`` recorded in one local activity (``deliver_disclosure``) that keeps the
+# sealed bytes in the read model, so the history carries their digest, not the bytes (nor
+# the verdict a second time: a local activity's input is not recorded); the request
+# lookup runs locally; ``eligibility`` is recorded with the stage after it; and the task
+# opens, locally too, recording the stage it opens in the same call (``LOCAL_EFFECT``).
 #
 # Its marker, the case's first command, also stands for every change before it: a case
 # started since asks its history about no other patch (``_has``). That saves each case a
@@ -279,8 +280,8 @@ class VerdictCaseWorkflow:
             disclosed = self._next_change(Stage.DISCLOSED)
             delivery = DisclosureDelivery(seal, org_id, workflow.now().isoformat(),
                                           stages=self._with_held(disclosed))
-            delivered = await workflow.execute_activity_method(
-                DisclosureActivities.deliver_disclosure, delivery, **EFFECT)
+            delivered = await workflow.execute_local_activity_method(
+                DisclosureActivities.deliver_disclosure, delivery, **LOCAL_EFFECT)
             disclosure.digest = delivered.digest
             self._show(Stage.DISCLOSED)
             sealed: dict[str, str] = {}
@@ -288,8 +289,8 @@ class VerdictCaseWorkflow:
             resend = DisclosureDelivery(seal, org_id, delivery.at)
 
             async def send_again() -> None:
-                await workflow.execute_activity_method(
-                    DisclosureActivities.deliver_disclosure, resend, **EFFECT)
+                await workflow.execute_local_activity_method(
+                    DisclosureActivities.deliver_disclosure, resend, **LOCAL_EFFECT)
         else:
             sealed = await workflow.execute_activity_method(
                 DisclosureActivities.seal_disclosure, seal, **EFFECT)
@@ -362,8 +363,11 @@ class VerdictCaseWorkflow:
             task_opening.stage = opened_stage
             if kind == TaskKind.DECISION and self._state.disclosure:
                 task_opening.disclosure_id = self._state.disclosure.disclosure_id
-        await workflow.execute_activity_method(
-            CaseBookActivities.open_task, task_opening, **EFFECT)
+            await workflow.execute_local_activity_method(
+                CaseBookActivities.open_task, task_opening, **LOCAL_EFFECT)
+        else:
+            await workflow.execute_activity_method(
+                CaseBookActivities.open_task, task_opening, **EFFECT)
         task = CaseTask(opening)
         if kind == TaskKind.REVIEW:
             self._state.review = task
