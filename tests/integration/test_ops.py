@@ -154,7 +154,9 @@ async def test_a_case_logs_its_stages_with_the_events_trace_id(stack, log_file) 
     assert CPR not in text and NAME not in text
     for line in stages:
         assert (line["trace_id"], line["workflow_id"]) == (event_id, case_id)
-        assert line["activity"] == "record_stage" and line["service"] == "ops-test"
+        # Recorded by the activity that brought the stage about (locally, for a new case).
+        assert line["activity"] in {"record_stage", "deliver_disclosure", "open_task"}
+        assert line["service"] == "ops-test"
     started = [json.loads(line) for line in text.splitlines() if '"case_started"' in line]
     assert started and started[0]["trace_id"] == event_id
     assert started[0]["person_ref"].startswith("p-")  # the key name intact, searchable

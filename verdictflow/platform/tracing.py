@@ -88,6 +88,13 @@ class _WorkflowOutbound(temporalio.worker.WorkflowOutboundInterceptor):
             input.headers = {**input.headers, TRACE_HEADER: trace}
         return super().start_activity(input)
 
+    def start_local_activity(self, input: temporalio.worker.StartLocalActivityInput) -> Any:
+        # A local activity logs like any other (the delivery, the task: they record stages).
+        trace = _workflow_trace.get()
+        if trace is not None and TRACE_HEADER not in input.headers:
+            input.headers = {**input.headers, TRACE_HEADER: trace}
+        return super().start_local_activity(input)
+
 
 class _WorkflowInbound(temporalio.worker.WorkflowInboundInterceptor):
     def init(self, outbound: temporalio.worker.WorkflowOutboundInterceptor) -> None:
