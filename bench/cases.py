@@ -4,7 +4,10 @@ Prints one JSON line per scenario (stdout; progress goes to stderr):
 
 - ``backlog``: N verdicts produced at once; the time until all N cases wait at
   ``awaiting_decision`` (the stage the read model records with the workflow's time), cases/s.
-- ``steady``: verdicts at an open-loop rate; latency produce → ``awaiting_decision``.
+  ``--n 500,2000`` runs one backlog per size, in order, on the same stack: every later one
+  carries ``ratio_to_first_backlog`` (its cases/s over the first's), the deep-backlog figure.
+- ``steady``: verdicts at an open-loop rate (``--rate``; by default half the first
+  backlog's cases/s); latency produce → ``awaiting_decision``.
 - ``open_cases``: with many cases open, ``GET /tasks`` page latency and every process's RSS.
 
 Beside each, bare workflows (``bench/bare.py``) of the same shape run on the same server:
@@ -13,6 +16,11 @@ real case's history), one with a single activity; every figure comes with its ra
 (``ratio_to_bare_1_activity``, ``ratio_to_bare_same_activities``: case / bare, so a
 throughput ratio below 1 and a latency ratio above 1 are what a case costs more).
 
+Each backlog and steady line says where the CPU went: ``cpu_s_per_case`` per process (the
+supervised processes and their children, and the bench itself) from ``/proc`` over the
+scenario, and ``worker_sdk``: the worker's sticky-cache and replay counters (the Temporal
+SDK's Prometheus series) over it, when its SDK metrics port is known.
+
 By default the embedded stack and the services start on ports and a state directory of
 their own (``--port-offset``, like the tests' ``VF_TEST_PORT_OFFSET``) and stop at the end.
 ``--running`` uses the ``VF_*`` environment as it is (another Temporal or Kafka, services
@@ -20,7 +28,7 @@ already started: whatever is not running is started) and leaves everything runni
 Loopback only unless the ``VF_*`` settings say otherwise.
 
     .venv/bin/python bench/cases.py --n 200 --rate 2 --steady-seconds 30
-    .venv/bin/python bench/cases.py --n 500 --open-cases 2000
+    .venv/bin/python bench/cases.py --n 500,2000 --open-cases 2000
 """
 
 from __future__ import annotations
@@ -65,6 +73,12 @@ from verdictflow.platform.settings import Settings  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 AWAITING_DECISION = "awaiting_decision"
+SDK_METRICS_BASE = 16100  # + the port offset: clear of the tests' and the bench's other ports
+# The worker's SDK series that show evictions and replays (summed over their labels).
+SDK_SERIES = ("temporal_sticky_cache_hit_total", "temporal_sticky_cache_miss_total",
+              "temporal_sticky_cache_total_forced_eviction_total",
+              "temporal_sticky_cache_size", "temporal_workflow_task_replay_latency_seconds_count",
+              "temporal_workflow_task_execution_failed_total")
 
 
 def say(message: str) -> None:
@@ -81,6 +95,8 @@ def own_stack_env(state_dir: Path, off: int) -> dict[str, str]:
         "VF_TEMPORAL_ADDRESS": f"127.0.0.1:{17233 + off}",
         "VF_TEMPORAL_UI_PORT": str(18233 + off),
         "VF_API_PORT": str(18000 + off), "VF_CODEC_SERVER_PORT": str(18081 + off),
+        # The worker's SDK series (sticky cache, replays): read before and after a scenario.
+        "VF_SDK_METRICS_PORT_WORKER": str(SDK_METRICS_BASE + off),
     }
 
 
@@ -106,6 +122,68 @@ def cpu_share(before: list[int], after: list[int]) -> dict[str, float]:
     idle = delta[3] + delta[4]
     return {"cpu_steal_pct": round(100 * delta[7] / total, 2),
             "cpu_busy_pct": round(100 * (total - idle) / total, 1)}
+
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _stat(pid: str) -> tuple[int, float] | None:
+    """A process's session id and CPU seconds (utime + stime, its threads included)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return int(fields[3]), (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def process_cpu(settings: Settings) -> dict[str, float]:
+    """CPU seconds used so far by each supervised process with everything in its session
+    (each leads its own: a launcher's children count to it), and by this bench."""
+    sessions = {pid: name for name, pid in processes.running(settings).items()}
+    used = dict.fromkeys(sessions.values(), 0.0)
+    for entry in os.listdir("/proc"):
+        if entry.isdigit() and (stat := _stat(entry)) and stat[0] in sessions:
+            used[sessions[stat[0]]] += stat[1]
+    own = _stat(str(os.getpid()))
+    used["bench"] = own[1] if own else 0.0
+    return used
+
+
+def cpu_per_item(before: dict[str, float], after: dict[str, float],
+                 items: int) -> dict[str, float]:
+    """CPU seconds per case (or bare workflow) of each process over a scenario, and all."""
+    spent = {name: after[name] - before.get(name, 0.0) for name in sorted(after)}
+    per = {name: round(s / items, 4) for name, s in spent.items()} if items else {}
+    if per:
+        per["all"] = round(sum(spent.values()) / items, 4)
+    return per
+
+
+def sdk_counters(settings: Settings) -> dict[str, float] | None:
+    """The worker's SDK series ``SDK_SERIES`` now, or None (no port, or not answering)."""
+    port = settings.sdk_metrics_port_worker
+    if not port:
+        return None
+    try:
+        body = httpx.get(f"http://{settings.metrics_host}:{port}/metrics", timeout=5).text
+    except httpx.HTTPError:
+        return None
+    found = dict.fromkeys(SDK_SERIES, 0.0)
+    for line in body.splitlines():
+        name = line.split("{", 1)[0].split(" ", 1)[0]
+        if name in found:
+            found[name] += float(line.rsplit(" ", 1)[1])
+    return found
+
+
+def sdk_delta(before: dict[str, float] | None,
+              after: dict[str, float] | None) -> dict[str, float] | None:
+    """Counters as increases over the scenario; the cache size as it was at its end."""
+    if before is None or after is None:
+        return None
+    return {name.removeprefix("temporal_"): (after[name] if name.endswith("_size")
+                                              else after[name] - before[name])
+            for name in SDK_SERIES}
 
 
 def kafka_version() -> str:
@@ -324,50 +402,71 @@ def measured() -> Iterator[dict[str, Any]]:
     conditions.update(cpu_share(before, cpu_times()))
 
 
+class Profile:
+    """Each process's CPU and the worker's SDK counters at the start of a scenario; ``of``
+    gives what they spent per case (or bare workflow) since."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.cpu = process_cpu(settings)
+        self.sdk = sdk_counters(settings)
+
+    def of(self, items: int) -> dict[str, Any]:
+        return {"cpu_s_per_case": cpu_per_item(self.cpu, process_cpu(self.settings), items),
+                "worker_sdk": sdk_delta(self.sdk, sdk_counters(self.settings))}
+
+
 async def backlog(cases: Cases, client: Client, args: argparse.Namespace,
-                  base: dict[str, Any]) -> tuple[dict[str, Any], int]:
+                  base: dict[str, Any], n: int) -> tuple[dict[str, Any], int]:
     open_before, _ = cases.open_tasks()
+    profile = Profile(cases.settings)
     with measured() as cpu:
         t0 = time.time()
-        sent = await cases.produce(None, args.n)
+        sent = await cases.produce(None, n)
         reached = await cases.wait(sent, t0, args.timeout)
+    spent = profile.of(len(reached))
     elapsed = (max(reached.values()) - t0) if reached else None
     per_s = round(len(reached) / elapsed, 2) if elapsed else None
     k = await case_activities(client, next(iter(reached))) if reached else 1
-    say(f"backlog: {len(reached)}/{args.n} cases in {elapsed} s; a case runs {k} activities")
+    say(f"backlog: {len(reached)}/{n} cases in {elapsed} s; a case runs {k} activities")
+    bare_profile = Profile(cases.settings)
     with measured() as bare_cpu:
-        bare1 = await run_bare(client, cases.run_id, 1, args.n, None)
-        barek = await run_bare(client, cases.run_id, k, args.n, None)
+        bare1 = await run_bare(client, f"{cases.run_id}-{n}", 1, n, None)
+        barek = await run_bare(client, f"{cases.run_id}-{n}", k, n, None)
+    bare_cpu["cpu_s_per_workflow"] = bare_profile.of(2 * n)["cpu_s_per_case"]
     latency = summary([reached[c] - sent[c] for c in reached])
-    return {**base, "scenario": "backlog", "n": args.n, "open_cases_before": open_before,
+    return {**base, "scenario": "backlog", "n": n, "open_cases_before": open_before,
             **cpu, "bare_cpu": bare_cpu, "completed": len(reached),
             "elapsed_s": round(elapsed, 2) if elapsed else None, "cases_per_s": per_s,
-            "latency": latency, "case_activities": k,
+            "latency": latency, "case_activities": k, **spent,
             "bare_1_activity": bare1, "bare_same_activities": barek,
             "ratio_to_bare_1_activity": ratio(per_s, bare1["per_s"]),
             "ratio_to_bare_same_activities": ratio(per_s, barek["per_s"])}, k
 
 
 async def steady(cases: Cases, client: Client, args: argparse.Namespace,
-                 base: dict[str, Any], k: int) -> dict[str, Any]:
-    n = max(1, int(args.rate * args.steady_seconds))
+                 base: dict[str, Any], k: int, rate: float) -> dict[str, Any]:
+    n = max(1, int(rate * args.steady_seconds))
     open_before, _ = cases.open_tasks()
 
     def schedule(start: float) -> Callable[[int], float]:
-        return lambda i: start + i / args.rate
+        return lambda i: start + i / rate
 
+    profile = Profile(cases.settings)
     with measured() as cpu:
         t0 = time.time()
         sent = await cases.produce(schedule(time.monotonic()), n)
         reached = await cases.wait(sent, t0, args.timeout)
+    spent = profile.of(len(reached))
     latency = summary([reached[c] - sent[c] for c in reached])
-    say(f"steady: {len(reached)}/{n} cases at {args.rate}/s, p50 {latency['p50_s']} s")
+    say(f"steady: {len(reached)}/{n} cases at {rate}/s, p50 {latency['p50_s']} s")
     with measured() as bare_cpu:
         bare1 = await run_bare(client, cases.run_id + "s", 1, n, schedule(time.monotonic()))
         barek = await run_bare(client, cases.run_id + "s", k, n, schedule(time.monotonic()))
-    return {**base, "scenario": "steady", "n": n, "rate_per_s": args.rate,
+    return {**base, "scenario": "steady", "n": n, "rate_per_s": rate,
+            "rate_from": "--rate" if args.rate else "half the first backlog's cases/s",
             "open_cases_before": open_before, **cpu, "bare_cpu": bare_cpu,
-            "completed": len(reached), "latency": latency, "case_activities": k,
+            "completed": len(reached), "latency": latency, "case_activities": k, **spent,
             "bare_1_activity": bare1, "bare_same_activities": barek,
             "ratio_to_bare_1_activity": {
                 "p50": ratio(latency["p50_s"], bare1["p50_s"]),
@@ -409,10 +508,19 @@ async def run(settings: Settings, args: argparse.Namespace) -> None:
                     activities=[bare.step])
     async with worker, Cases(settings, run_id) as cases:
         emit = _emitter()
-        line, k = await backlog(cases, client, args, base)
-        emit(line)
+        first: float | None = None
+        k = 1
+        for n in args.n:
+            line, k = await backlog(cases, client, args, base, n)
+            if first is None:
+                first = line["cases_per_s"]
+            else:
+                line["ratio_to_first_backlog"] = ratio(line["cases_per_s"], first)
+                line["first_backlog_n"] = args.n[0]
+            emit(line)
         if args.steady_seconds > 0:
-            emit(await steady(cases, client, args, base, k))
+            rate = args.rate or round((first or 2.0) / 2, 2)
+            emit(await steady(cases, client, args, base, k, rate))
         emit(await open_cases(cases, settings, args, base))
 
 
@@ -422,12 +530,22 @@ def _emitter() -> Callable[[dict[str, Any]], None]:
     return emit
 
 
+def _sizes(value: str) -> list[int]:
+    sizes = [int(v) for v in value.split(",") if v.strip()]
+    if not sizes or min(sizes) < 1:
+        raise argparse.ArgumentTypeError("one or more positive sizes, comma-separated")
+    return sizes
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--n", type=int, default=200, help="verdicts in the backlog")
-    parser.add_argument("--rate", type=float, default=2.0,
-                        help="verdicts/s when steady (keep it under the backlog's cases/s)")
+    parser.add_argument("--n", type=_sizes, default=[200],
+                        help="verdicts in the backlog; several (500,2000): one backlog each, "
+                             "in order, the later ones with ratio_to_first_backlog")
+    parser.add_argument("--rate", type=float, default=0.0,
+                        help="verdicts/s when steady (default: half the first backlog's "
+                             "cases/s)")
     parser.add_argument("--steady-seconds", type=float, default=30.0,
                         help="how long the steady rate is held (0: no steady scenario)")
     parser.add_argument("--open-cases", type=int, default=0,
