@@ -75,10 +75,15 @@ ROOT = Path(__file__).resolve().parents[1]
 AWAITING_DECISION = "awaiting_decision"
 SDK_METRICS_BASE = 16100  # + the port offset: clear of the tests' and the bench's other ports
 # The worker's SDK series that show evictions and replays (summed over their labels).
+# A replay is a workflow task that ran a history from its start (a cache miss or eviction).
 SDK_SERIES = ("temporal_sticky_cache_hit_total", "temporal_sticky_cache_miss_total",
               "temporal_sticky_cache_total_forced_eviction_total",
-              "temporal_sticky_cache_size", "temporal_workflow_task_replay_latency_seconds_count",
-              "temporal_workflow_task_execution_failed_total")
+              "temporal_sticky_cache_size", "temporal_workflow_task_replay_latency_count",
+              "temporal_workflow_task_execution_failed_total",
+              "temporal_workflow_task_schedule_to_start_latency_sum",
+              "temporal_workflow_task_schedule_to_start_latency_count",
+              "temporal_activity_schedule_to_start_latency_sum",
+              "temporal_activity_schedule_to_start_latency_count")
 
 
 def say(message: str) -> None:
@@ -181,9 +186,15 @@ def sdk_delta(before: dict[str, float] | None,
     """Counters as increases over the scenario; the cache size as it was at its end."""
     if before is None or after is None:
         return None
-    return {name.removeprefix("temporal_"): (after[name] if name.endswith("_size")
-                                              else after[name] - before[name])
-            for name in SDK_SERIES}
+    delta = {name.removeprefix("temporal_"): (after[name] if name.endswith("_size")
+                                               else after[name] - before[name])
+             for name in SDK_SERIES}
+    # Mean wait of a task for the worker (schedule to start), from each histogram's delta.
+    for task in ("workflow_task", "activity"):
+        total = delta.pop(f"{task}_schedule_to_start_latency_sum")
+        count = delta.pop(f"{task}_schedule_to_start_latency_count")
+        delta[f"{task}_schedule_to_start_mean_s"] = round(total / count, 3) if count else 0.0
+    return delta
 
 
 def kafka_version() -> str:
