@@ -337,7 +337,9 @@ class Cases:
             reached = {c: t for c, t in self.reached(since).items() if c in sent}
             if len(reached) == len(sent) or time.monotonic() > deadline:
                 return reached
-            await asyncio.sleep(0.25)
+            # Each look reads the stage rows of the run; the figures use the times the
+            # cases recorded, so looking once a second only notices the end later.
+            await asyncio.sleep(1.0)
 
 
 def _epoch(value: Any) -> float:
