@@ -75,11 +75,11 @@ ROOT = Path(__file__).resolve().parents[1]
 AWAITING_DECISION = "awaiting_decision"
 SDK_METRICS_BASE = 16100  # + the port offset: clear of the tests' and the bench's other ports
 # The worker's SDK series that show evictions and replays (summed over their labels).
-# A replay is a workflow task that ran a history from its start (a cache miss or eviction).
+# A cache miss is a workflow task that had to replay its history from the start (the run
+# was evicted, or its task came through the normal queue after the sticky timeout).
 SDK_SERIES = ("temporal_sticky_cache_hit_total", "temporal_sticky_cache_miss_total",
               "temporal_sticky_cache_total_forced_eviction_total",
-              "temporal_sticky_cache_size", "temporal_workflow_task_replay_latency_count",
-              "temporal_workflow_task_execution_failed_total",
+              "temporal_sticky_cache_size", "temporal_workflow_task_execution_failed_total",
               "temporal_workflow_task_schedule_to_start_latency_sum",
               "temporal_workflow_task_schedule_to_start_latency_count",
               "temporal_activity_schedule_to_start_latency_sum",
