@@ -474,7 +474,7 @@ async def backlog(cases: Cases, client: Client, args: argparse.Namespace,
     bare_cpu["cpu_s_per_workflow"] = bare_profile.of(2 * n)["cpu_s_per_case"]
     latency = summary([reached[c] - sent[c] for c in reached])
     return {**base, "scenario": "backlog", "n": n, "open_cases_before": open_before,
-            **cpu, "bare_cpu": bare_cpu, "completed": len(reached),
+            "started_at": round(t0, 3), **cpu, "bare_cpu": bare_cpu, "completed": len(reached),
             "elapsed_s": round(elapsed, 2) if elapsed else None, "cases_per_s": per_s,
             "latency": latency, "case_activities": k, **spent,
             "bare_1_activity": bare1, "bare_same_activities": barek,
