@@ -4,6 +4,7 @@
 #   make chaos  SIGKILL the running system's parts mid-flight: nothing lost, nothing doubled
 #   make cluster  the scale path: Temporal's own server on PostgreSQL, three Kafka brokers
 #   make bench  what a case costs beside a bare Temporal workflow (JSON lines)
+#   make bench-cluster  the same benchmark on the cluster of make cluster
 
 PYTHON  ?= python3
 VENV    ?= .venv
@@ -14,7 +15,7 @@ STAMP   := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1
 export VF_STATE_DIR ?= $(CURDIR)/.state
 
 .PHONY: install jars chromium up down status demo services lint typecheck test unit chaos clean \
-	cluster-deps cluster cluster-test bench bench-quick
+	cluster-deps cluster cluster-test bench bench-quick bench-cluster
 
 install: $(STAMP)
 
@@ -99,6 +100,12 @@ bench: jars
 
 bench-quick: jars
 	$(PY) bench/cases.py $(BENCH_QUICK_ARGS)
+
+# The same benchmark on the scale path: `make cluster`'s cluster and services (started when
+# not running), with its VF_* settings; its lines say "stack": "cluster". Left running:
+# `make down` stops it.
+bench-cluster: cluster
+	$(PY) bench/cases.py --cluster $(BENCH_ARGS)
 
 clean: down
 	rm -rf $(VENV) .state

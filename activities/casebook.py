@@ -17,8 +17,15 @@ from verdictflow.domain.reminders import Notice
 from verdictflow.domain.topics import CASE_EVENTS, CASE_STAGE_CHANGED, TASK_ESCALATED
 from verdictflow.platform import metrics
 from verdictflow.platform.audit import DISCLOSURE_DELETED, record_audit
+from verdictflow.platform.database import Database
 from verdictflow.platform.log import get_logger
-from verdictflow.platform.readmodel import CaseRecord, CaseStageRecord, Task, utcnow
+from verdictflow.platform.readmodel import (
+    CaseRecord,
+    CaseStageRecord,
+    SentDisclosure,
+    Task,
+    utcnow,
+)
 from workflows.case.messages import (
     CaseTerms,
     DeadlineNotice,
@@ -46,6 +53,73 @@ def stage_record(change: StageChange) -> CaseStageRecord:
         partnership_id=change.partnership_id, area_id=change.area_id,
         housing_org_id=change.housing_org_id, police_district=change.police_district,
         eligibility=change.eligibility, outcome=change.outcome)
+
+
+async def record_stages(deps: Deps, changes: list[StageChange]) -> None:
+    """Writes each stage change to the read model and ``case.events.v1``, in order.
+
+    Idempotent on ``(case_id, seq)``: a change written before finds its history row, and
+    its event id is derived from the same key. Shared by every activity that records the
+    stage it brings about (``record_stage``, ``open_task``, ``deliver_disclosure``).
+    """
+    for change in changes:
+        await _record_one(deps, change)
+
+
+async def _record_one(deps: Deps, change: StageChange) -> None:
+    if await asyncio.to_thread(_upsert_case, deps.read_model, change):
+        # Once per stage change (a retry finds its history row): the operator's line.
+        log.info("stage_changed", case_id=change.case_id, stage=change.stage,
+                 seq=change.seq)
+        metrics.stage_entered(change.stage)
+    data = {
+        "case_id": change.case_id,
+        "seq": change.seq,
+        "stage": change.stage,
+        "police_district": change.police_district,
+        "partnership_id": change.partnership_id,
+        "area_id": change.area_id,
+        "housing_org_id": change.housing_org_id,
+        "eligibility": change.eligibility,
+        "policy_version": change.policy_version,
+        "outcome": change.outcome,
+        "rules_failed": change.rules_failed,
+    }
+    event = cloud_event(
+        type=CASE_STAGE_CHANGED,
+        subject=change.case_id,
+        data=data,
+        time=change.at,
+        idempotency_key=f"{change.case_id}:stage:{change.seq}",
+    )
+    await deps.publisher.publish(CASE_EVENTS, change.case_id, event)
+
+
+def _upsert_case(db: Database, change: StageChange) -> bool:
+    """Writes the change; True if its history row is new (not a retry)."""
+    with db.session() as s:
+        # The history first, in the same transaction: a repeated change finds its row
+        # (the key is (case_id, seq)) and a change older than the case row still lands.
+        new = s.get(CaseStageRecord, (change.case_id, change.seq)) is None
+        if new:
+            s.add(stage_record(change))
+        row = s.get(CaseRecord, change.case_id)
+        if row is None:
+            row = CaseRecord(case_id=change.case_id, stage=change.stage)
+        elif row.stage_seq >= change.seq:
+            s.commit()
+            return new  # an older or repeated change
+        for name in ("stage", "police_district", "partnership_id", "area_id",
+                     "housing_org_id", "person_ref", "eligibility", "policy_version",
+                     "outcome"):
+            value = getattr(change, name)
+            if value is not None:
+                setattr(row, name, value)
+        row.stage_seq = change.seq
+        row.updated_at = utcnow()
+        s.add(row)
+        s.commit()
+        return new
 
 
 class CaseBookActivities:
@@ -87,76 +161,28 @@ class CaseBookActivities:
     async def record_stage(self, change: StageChange) -> None:
         # The earlier stages first, so the read model and case.events.v1 see every stage in
         # seq order; each is idempotent on its own (case_id, seq), so a retry repeats none.
-        for earlier in change.earlier:
-            await self._record_one(earlier)
-        await self._record_one(change)
-
-    async def _record_one(self, change: StageChange) -> None:
-        if await asyncio.to_thread(self._upsert_case, change):
-            # Once per stage change (a retry finds its history row): the operator's line.
-            log.info("stage_changed", case_id=change.case_id, stage=change.stage,
-                     seq=change.seq)
-            metrics.stage_entered(change.stage)
-        data = {
-            "case_id": change.case_id,
-            "seq": change.seq,
-            "stage": change.stage,
-            "police_district": change.police_district,
-            "partnership_id": change.partnership_id,
-            "area_id": change.area_id,
-            "housing_org_id": change.housing_org_id,
-            "eligibility": change.eligibility,
-            "policy_version": change.policy_version,
-            "outcome": change.outcome,
-            "rules_failed": change.rules_failed,
-        }
-        event = cloud_event(
-            type=CASE_STAGE_CHANGED,
-            subject=change.case_id,
-            data=data,
-            time=change.at,
-            idempotency_key=f"{change.case_id}:stage:{change.seq}",
-        )
-        await self.deps.publisher.publish(CASE_EVENTS, change.case_id, event)
-
-    def _upsert_case(self, change: StageChange) -> bool:
-        """Writes the change; True if its history row is new (not a retry)."""
-        with self.db.session() as s:
-            # The history first, in the same transaction: a repeated change finds its row
-            # (the key is (case_id, seq)) and a change older than the case row still lands.
-            new = s.get(CaseStageRecord, (change.case_id, change.seq)) is None
-            if new:
-                s.add(stage_record(change))
-            row = s.get(CaseRecord, change.case_id)
-            if row is None:
-                row = CaseRecord(case_id=change.case_id, stage=change.stage)
-            elif row.stage_seq >= change.seq:
-                s.commit()
-                return new  # an older or repeated change
-            for name in ("stage", "police_district", "partnership_id", "area_id",
-                         "housing_org_id", "person_ref", "eligibility", "policy_version",
-                         "outcome"):
-                value = getattr(change, name)
-                if value is not None:
-                    setattr(row, name, value)
-            row.stage_seq = change.seq
-            row.updated_at = utcnow()
-            s.add(row)
-            s.commit()
-            return new
+        await record_stages(self.deps, [*change.earlier, change])
 
     @activity.defn(name="open_task")
     async def open_task(self, t: TaskOpening) -> None:
+        # Idempotent on the task id; the stage it opens (``t.stage``), on its (case, seq).
         def write() -> None:
             with self.db.session() as s:
                 if s.get(Task, t.task_id) is not None:
                     return
+                sealed = t.sealed_disclosure
+                if sealed is None and t.disclosure_id is not None:
+                    # Delivered in one step: the copy kept when it was sealed and published.
+                    sent = s.get(SentDisclosure, t.disclosure_id)
+                    sealed = sent.sealed if sent else None
                 s.add(Task(task_id=t.task_id, case_id=t.case_id, kind=t.kind, org_id=t.org_id,
                            due_on=date.fromisoformat(t.due_on),
-                           sealed_disclosure=t.sealed_disclosure, legal_basis=t.legal_basis))
+                           sealed_disclosure=sealed, legal_basis=t.legal_basis))
                 s.commit()
 
         await asyncio.to_thread(write)
+        if t.stage is not None:
+            await record_stages(self.deps, [*t.stage.earlier, t.stage])
 
     @activity.defn(name="close_task")
     async def close_task(self, c: TaskClosing) -> None:

@@ -1,24 +1,44 @@
 """Sealing a disclosure to the receiving housing organisation, publishing and retracting it.
 
-Sealing and publishing are separate activities: the sealed object is kept in the
-workflow's history, so a re-publication after a missing receipt sends the very same
-bytes under the same event id (the gateway acts once per disclosure id).
+A re-publication (after a missing receipt, or a retried attempt) must send the very same
+bytes under the same event id: the gateway acts once per disclosure id, and the receipt
+commits to the digest of what it got. ``deliver_disclosure`` (cases from
+``lean-disclosure`` on) seals once and keeps the sealed bytes in the read model before
+it publishes them, so every later attempt publishes that copy; the workflow keeps only
+the digest. Cases before it sealed and published in two activities, the sealed object
+kept in the workflow's history (``seal_disclosure``, ``publish_disclosure``).
 """
 
 from __future__ import annotations
 
+import asyncio
+import json
 from dataclasses import asdict
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from temporalio import activity
 
+from activities.casebook import record_stages
 from activities.deps import Deps
 from verdictflow.domain import sealing
 from verdictflow.domain.cloudevents import cloud_event
 from verdictflow.domain.policy import EligibilityDecision
-from verdictflow.domain.sealing import INSTRUCTION_FORMAT, seal_case_layer, sign_instruction
+from verdictflow.domain.sealing import (
+    INSTRUCTION_FORMAT,
+    seal_case_layer,
+    sealed_digest,
+    sign_instruction,
+)
 from verdictflow.domain.topics import DISCLOSURE_RETRACTED, DISCLOSURE_SEALED, HOUSING_DISCLOSURES
-from workflows.case.messages import PublishRequest, RetractRequest, SealRequest
+from verdictflow.platform.readmodel import SentDisclosure
+from workflows.case.messages import (
+    Delivered,
+    DisclosureDelivery,
+    PublishRequest,
+    RetractRequest,
+    SealRequest,
+)
 
 
 def personal_part(req: SealRequest) -> dict[str, Any]:
@@ -79,6 +99,61 @@ class DisclosureActivities:
 
     @activity.defn(name="seal_disclosure")
     async def seal_disclosure(self, req: SealRequest) -> dict[str, str]:
+        return self._seal(req)
+
+    @activity.defn(name="publish_disclosure")
+    async def publish_disclosure(self, req: PublishRequest) -> None:
+        await self._publish(req.case_id, req.org_id, req.sealed, req.at)
+
+    @activity.defn(name="deliver_disclosure")
+    async def deliver_disclosure(self, d: DisclosureDelivery) -> Delivered:
+        """Seals (once), publishes, then records the stages that led here.
+
+        Idempotent: the sealed copy is written before it is published and every attempt
+        publishes the copy that was written first (``_sealed_once``), under the event id
+        derived from the disclosure id; the stages are idempotent on their (case, seq).
+        """
+        sealed = await self._sealed_once(d.seal)
+        await self._publish(d.seal.case_id, d.org_id, sealed, d.at)
+        await record_stages(self.deps, d.stages)
+        return Delivered(d.seal.disclosure_id, sealed_digest(sealed))
+
+    async def _sealed_once(self, req: SealRequest) -> dict[str, str]:
+        kept = await asyncio.to_thread(self._kept_copy, req.disclosure_id)
+        if kept is not None:
+            return self._opened(kept)
+        sealed = self._seal(req)
+        try:
+            await asyncio.to_thread(self._keep, req, sealed)
+        except IntegrityError:
+            # Another attempt of this activity wrote its copy first: that one is sent.
+            kept = await asyncio.to_thread(self._kept_copy, req.disclosure_id)
+            if kept is None:
+                raise
+            return self._opened(kept)
+        return sealed
+
+    def _kept_copy(self, disclosure_id: str) -> SentDisclosure | None:
+        with self.deps.read_model.session() as s:
+            return s.get(SentDisclosure, disclosure_id)
+
+    def _keep(self, req: SealRequest, sealed: dict[str, str]) -> None:
+        with self.deps.read_model.session() as s:
+            s.add(SentDisclosure(
+                disclosure_id=req.disclosure_id, case_id=req.case_id,
+                org_id=req.decision.housing_org_id or "", digest=sealed_digest(sealed),
+                sealed=json.dumps(sealed)))
+            s.commit()
+
+    @staticmethod
+    def _opened(kept: SentDisclosure) -> dict[str, str]:
+        if kept.sealed is None:
+            # Purged: the case key is gone and nothing may be sent again.
+            raise ValueError(f"disclosure {kept.disclosure_id} was purged")
+        sealed: dict[str, str] = json.loads(kept.sealed)
+        return sealed
+
+    def _seal(self, req: SealRequest) -> dict[str, str]:
         org_id = req.decision.housing_org_id
         if org_id is None:
             raise ValueError("an eligible decision names the receiving housing organisation")
@@ -97,17 +172,17 @@ class DisclosureActivities:
         )
         return sealed.to_dict()
 
-    @activity.defn(name="publish_disclosure")
-    async def publish_disclosure(self, req: PublishRequest) -> None:
+    async def _publish(self, case_id: str, org_id: str, sealed: dict[str, str],
+                       at: str) -> None:
         # Idempotent on the disclosure id: the event id derives from it.
         event = cloud_event(
             type=DISCLOSURE_SEALED,
-            subject=req.case_id,
-            data=req.sealed,
-            time=req.at,
-            idempotency_key=f"disclosure:{req.sealed['disclosure_id']}",
+            subject=case_id,
+            data=sealed,
+            time=at,
+            idempotency_key=f"disclosure:{sealed['disclosure_id']}",
         )
-        await self.deps.publisher.publish(HOUSING_DISCLOSURES, req.org_id, event)
+        await self.deps.publisher.publish(HOUSING_DISCLOSURES, org_id, event)
 
     @activity.defn(name="retract_disclosure")
     async def retract_disclosure(self, req: RetractRequest) -> None:

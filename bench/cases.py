@@ -25,6 +25,8 @@ By default the embedded stack and the services start on ports and a state direct
 their own (``--port-offset``, like the tests' ``VF_TEST_PORT_OFFSET``) and stop at the end.
 ``--running`` uses the ``VF_*`` environment as it is (another Temporal or Kafka, services
 already started: whatever is not running is started) and leaves everything running.
+``--cluster`` is ``--running`` against the cluster of ``make cluster`` (infra/cluster.py:
+its ``VF_*`` settings are laid over the environment; ``"stack": "cluster"`` on every line).
 Loopback only unless the ``VF_*`` settings say otherwise.
 
     .venv/bin/python bench/cases.py --n 200 --rate 2 --steady-seconds 30
@@ -116,6 +118,53 @@ def reuse_jars(state_dir: Path) -> None:
 
 
 # -- conditions --------------------------------------------------------------------------
+# -- the cluster (make bench-cluster) -----------------------------------------------------
+def cluster_env() -> dict[str, str]:
+    """The ``VF_*`` settings that point the services and this script at ``make cluster``'s
+    cluster (the state directory's: ``.state/cluster/cluster.env`` holds the same)."""
+    from infra import cluster
+
+    return cluster.service_env(Settings())
+
+
+def cluster_conditions(settings: Settings) -> dict[str, Any]:
+    """What the cluster is made of, for every line: its figures depend on it."""
+    from infra import cluster
+
+    return {"kafka": kafka_version(), "kafka_brokers": cluster.BROKERS,
+            "replication_factor": cluster.REPLICATION_FACTOR,
+            "min_insync_replicas": cluster.MIN_INSYNC_REPLICAS,
+            "history_shards": cluster.HISTORY_SHARDS,
+            "read_model": settings.database_url.split(":", 1)[0],
+            "cluster_processes": sorted(cluster.running(settings))}
+
+
+def tree_pss_mb(settings: Settings, name: str) -> float | None:
+    """Proportional set size of a process and its children, summed (PostgreSQL: the
+    postmaster's RSS alone leaves out every backend; PSS shares shared buffers out once)."""
+    root = processes.running(settings).get(name)
+    if root is None:
+        return None
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    total_kb, todo = 0, [root]
+    while todo:
+        pid = todo.pop()
+        todo += children.get(pid, [])
+        try:
+            rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+        except OSError:
+            continue
+        kb = re.search(r"^Pss:\s+(\d+)", rollup, re.MULTILINE)
+        total_kb += int(kb.group(1)) if kb else 0
+    return round(total_kb / 1024, 1)
+
+
 def cpu_times() -> list[int]:
     with open("/proc/stat") as f:
         return [int(v) for v in f.readline().split()[1:]]
@@ -332,16 +381,22 @@ class Cases:
                                    " GROUP BY org_id ORDER BY 2 DESC")).all()
         return sum(r[1] for r in rows), (rows[0][0] if rows else None)
 
-    async def wait(self, sent: dict[str, float], since: float,
-                   timeout: float) -> dict[str, float]:
+    async def wait(self, sent: dict[str, float], since: float, timeout: float,
+                   stalled: float | None = None, every: float = 1.0) -> dict[str, float]:
+        """Until every case reached ``awaiting_decision``, or ``timeout`` passed, or (with
+        ``stalled``) no case reached it for that long: filling 10,000 open cases takes
+        longer than any fixed timeout, while a stack that stopped is seen in minutes. A look
+        every second is enough: the figures use the times the cases recorded."""
         deadline = time.monotonic() + timeout
+        count, progress = -1, time.monotonic()
         while True:
             reached = {c: t for c, t in self.reached(since).items() if c in sent}
-            if len(reached) == len(sent) or time.monotonic() > deadline:
+            if len(reached) != count:
+                count, progress = len(reached), time.monotonic()
+            if len(reached) == len(sent) or time.monotonic() > deadline or (
+                    stalled is not None and time.monotonic() - progress > stalled):
                 return reached
-            # Each look reads the stage rows of the run; the figures use the times the
-            # cases recorded, so looking once a second only notices the end later.
-            await asyncio.sleep(1.0)
+            await asyncio.sleep(every)
 
 
 def _epoch(value: Any) -> float:
@@ -547,7 +602,10 @@ async def open_cases(cases: Cases, settings: Settings, args: argparse.Namespace,
         say(f"open_cases: opening {filled} more cases")
         t0 = time.time()
         sent = await cases.produce(None, filled)
-        reached = await cases.wait(sent, t0, timeout_for(args, len(sent)))
+        # No deadline but progress (at 2-5 cases/s, 10,000 take most of an hour); polled
+        # every 2 s, as the read of every case reached so far grows with the fill.
+        reached = await cases.wait(sent, t0, float("inf"), stalled=timeout_for(args, 0),
+                                   every=2.0)
         fill_s = round(time.time() - t0, 1)
         say(f"open_cases: {len(reached)}/{filled} more in {fill_s} s")
     held, org = cases.open_tasks()
@@ -562,7 +620,8 @@ async def run(settings: Settings, args: argparse.Namespace) -> None:
                                   namespace=settings.temporal_namespace)
     run_id = uuid.uuid4().hex[:8]
     base = {"bench": "cases", **await versions(client, settings),
-            "stack": "running" if args.running else "own",
+            **(cluster_conditions(settings) if args.cluster else {}),
+            "stack": "cluster" if args.cluster else "running" if args.running else "own",
             "ingest_max_in_flight": getattr(settings, "ingest_max_in_flight", None),
             "case_key_cache_s": getattr(settings, "case_key_cache_seconds", None)}
     worker = Worker(client, task_queue=bare.TASK_QUEUE, workflows=[bare.BareWorkflow],
@@ -582,7 +641,10 @@ async def run(settings: Settings, args: argparse.Namespace) -> None:
         if args.steady_seconds > 0:
             rate = args.rate or round((first or 2.0) / 2, 2)
             emit(await steady(cases, client, args, base, k, rate))
-        emit(await open_cases(cases, settings, args, base))
+        line = await open_cases(cases, settings, args, base)
+        if args.cluster:
+            line["cluster_postgres_pss_mb"] = tree_pss_mb(settings, "cluster-postgres")
+        emit(line)
 
 
 def _emitter() -> Callable[[dict[str, Any]], None]:
@@ -617,6 +679,8 @@ def main(argv: list[str] | None = None) -> None:
                              "per verdict when more)")
     parser.add_argument("--running", action="store_true",
                         help="use the VF_* environment's stack and services; stop nothing")
+    parser.add_argument("--cluster", action="store_true",
+                        help="--running against make cluster's cluster (its VF_* settings)")
     parser.add_argument("--port-offset", type=int,
                         default=int(os.environ.get("VF_BENCH_PORT_OFFSET", "500")))
     parser.add_argument("--state-dir", type=Path, default=None,
@@ -624,6 +688,9 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
 
     made_dir = None
+    if args.cluster:
+        os.environ.update(cluster_env())
+        args.running = True
     if not args.running:
         state = args.state_dir or Path(made_dir := tempfile.mkdtemp(prefix="vf-bench-"))
         os.environ.update(own_stack_env(state.resolve(), args.port_offset))

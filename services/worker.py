@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from temporalio.client import Client
-from temporalio.worker import Worker
+from temporalio.worker import PollerBehaviorSimpleMaximum, Worker
 
 from activities.casebook import CaseBookActivities
 from activities.deps import Deps
@@ -19,6 +20,7 @@ from activities.reentry import ReentryActivities
 from activities.requests import RequestActivities
 from activities.retention import RetentionActivities
 from services.refusal_reports import run_relay
+from verdictflow.platform.settings import Settings
 from workflows.case.workflow import VerdictCaseWorkflow
 from workflows.followup.workflow import MunicipalityFollowUpWorkflow
 from workflows.reentry.workflow import ReentryBlockWorkflow
@@ -39,11 +41,29 @@ def activities_of(deps: Deps) -> list[Callable[..., Any]]:
         book.notify_deadline, book.escalate_task, book.record_deletion,
         eligibility.assess_eligibility, eligibility.case_partnership,
         MunicipalityActivities(deps).notify_municipality,
-        disclosure.seal_disclosure, disclosure.publish_disclosure, disclosure.retract_disclosure,
+        disclosure.seal_disclosure, disclosure.publish_disclosure, disclosure.deliver_disclosure,
+        disclosure.retract_disclosure,
         reentry.place_block, reentry.lift_block,
         requests.record_request, requests.matching_cases, requests.open_requests,
         RetentionActivities(deps).purge_case,
     ]
+
+
+def worker_options(settings: Settings) -> dict[str, Any]:
+    """The worker's cache, slots, pollers and sticky timeout, from settings (each default
+    and its reason in ``Settings``)."""
+    return {
+        "max_cached_workflows": settings.worker_max_cached_workflows,
+        "max_concurrent_workflow_tasks": settings.worker_max_concurrent_workflow_tasks,
+        "max_concurrent_activities": settings.worker_max_concurrent_activities,
+        "max_concurrent_local_activities": settings.worker_max_concurrent_local_activities,
+        "sticky_queue_schedule_to_start_timeout": timedelta(
+            seconds=settings.worker_sticky_schedule_to_start_seconds),
+        "workflow_task_poller_behavior": PollerBehaviorSimpleMaximum(
+            settings.worker_workflow_task_pollers),
+        "activity_task_poller_behavior": PollerBehaviorSimpleMaximum(
+            settings.worker_activity_task_pollers),
+    }
 
 
 def build_worker(client: Client, deps: Deps) -> Worker:
@@ -52,6 +72,7 @@ def build_worker(client: Client, deps: Deps) -> Worker:
         task_queue=deps.settings.task_queue,
         workflows=WORKFLOWS,
         activities=activities_of(deps),
+        **worker_options(deps.settings),
     )
 
 

@@ -9,7 +9,9 @@ its reason and the messages behind it go on. A replay is absorbed by the workflo
 A receipt moves a case only if it is the receipt of what the case sent, by the
 organisation it was sealed to, signed with one of that organisation's keys: its
 organisation is checked against the reference data before its id touches the key store,
-and the case is asked what it sent (``receipt_problem``). A deletion receipt (the
+and it is checked against what the case sent (``receipt_problem``): the copy
+``deliver_disclosure`` kept in the read model before publishing, or, for cases that
+sealed before it, the case's own answer to a query. A deletion receipt (the
 organisation deleted a retracted disclosure) is checked the same way against what the
 case retracted (``deletion_problem``).
 
@@ -55,6 +57,7 @@ from services.ingest.routing import (
     route_police_event,
     route_receipt,
 )
+from verdictflow.domain.case import Stage
 from verdictflow.domain.contract import MAX_EVENT_BYTES, InvalidEvent, validate_event
 from verdictflow.domain.sealing import SealError, verify_receipt
 from verdictflow.domain.topics import (
@@ -71,7 +74,7 @@ from verdictflow.platform.delivery import Poison, consume
 from verdictflow.platform.kafka import EventPublisher, Record, consumer, start_when_reachable
 from verdictflow.platform.keys import InvalidKeyId, KeyStore, MissingKey
 from verdictflow.platform.log import bind_case, get_logger, sensitive
-from verdictflow.platform.readmodel import CaseRecord, read_model_database
+from verdictflow.platform.readmodel import CaseRecord, SentDisclosure, read_model_database
 from verdictflow.platform.reference import load_reference
 from verdictflow.platform.settings import Settings
 from verdictflow.platform.tracing import bind_trace
@@ -172,7 +175,11 @@ class IngestService:
         if receipt.org_id not in self.organisations:
             raise Poison(f"{what} from an unknown organisation ({receipt.org_id})")
         self._verify_signature(receipt, what)
-        status = await self._case_status(receipt.case_id)
+        status = None
+        if isinstance(receipt, SignalReceipt):
+            status = await asyncio.to_thread(self._sent_disclosure, receipt.case_id)
+        if status is None:
+            status = await self._case_status(receipt.case_id)
         problem = deletion_problem(receipt, status) if isinstance(receipt, SignalDeletion) \
             else receipt_problem(receipt, status)
         if problem:
@@ -193,6 +200,18 @@ class IngestService:
             # (UnsafeKeyPath) is not the message's fault and is left to delivery's retries.
             raise Poison(f"{what} refused: {receipt.org_id} holds no such signing key "
                          f"({type(exc).__name__})") from exc
+
+    def _sent_disclosure(self, case_id: str) -> CaseStatus | None:
+        """What the case sent, as ``deliver_disclosure`` kept it before publishing (cases
+        from ``lean-disclosure`` on): no query to the workflow, which checks again anyway.
+        None for a case that sent nothing that way: the case is asked."""
+        with self.read_model.session() as s:
+            sent = s.exec(select(SentDisclosure)
+                          .where(SentDisclosure.case_id == case_id)).first()
+        if sent is None:
+            return None
+        return CaseStatus(case_id, Stage.DISCLOSED.value, housing_org_id=sent.org_id,
+                          disclosure_id=sent.disclosure_id, disclosure_digest=sent.digest)
 
     async def _case_status(self, case_id: str) -> CaseStatus:
         try:

@@ -84,6 +84,7 @@ async def test_one_verdict_through_the_cluster(base: Settings) -> None:
             task = await eventually(my_task, timeout=120, what="the decision task to open")
             decision = await api.post(f"/tasks/{task['task_id']}/decision", headers=auth, json={
                 "outcome": "terminate", "termination_date": terminated.isoformat(),
+                "route": "ophaevelse", "ground": "almenlejeloven § 90, stk. 1, nr. 10",
                 "justification": "Grov vold i området; lejemålet ophæves (§ 90, stk. 1, nr. 10)."})
             assert decision.status_code == 200, decision.text
 

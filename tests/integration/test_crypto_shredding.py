@@ -15,7 +15,12 @@ from temporalio.service import RPCError
 from services.api.disclosure_reading import read_disclosure
 from services.gateway.inbox import gateway_store, kept
 from tests.integration.events import CPR, registered
-from tests.integration.platform import as_json, eventually, read_topic, running_platform
+from tests.integration.platform import (
+    eventually,
+    read_topic,
+    readable_events,
+    running_platform,
+)
 from verdictflow.domain.identity import case_id_for
 from verdictflow.domain.sealing import SealedDisclosure, SealError
 from verdictflow.domain.topics import HOUSING_DISCLOSURES, POLICE_VERDICTS
@@ -99,9 +104,9 @@ async def test_purged_case_no_longer_opens_anywhere(stack) -> None:  # noqa: ANN
             platform, history_payloads(await other.fetch_history()))
 
         # Kafka: the sealed disclosure on the topic still verifies, but its personal part is gone.
-        sealed = {as_json(r)["data"]["case_id"]: SealedDisclosure.from_dict(as_json(r)["data"])
-                  for r in await read_topic(stack, HOUSING_DISCLOSURES)
-                  if as_json(r)["type"].endswith("sealed.v1")}
+        sealed = {e["data"]["case_id"]: SealedDisclosure.from_dict(e["data"])
+                  for e in readable_events(await read_topic(stack, HOUSING_DISCLOSURES))
+                  if e.get("type", "").endswith("sealed.v1")}
         with pytest.raises(CaseKeyDestroyed):
             read_disclosure(sealed[purged], ORG, platform.keys)
         assert read_disclosure(sealed[kept_case], ORG, platform.keys)["person"]["cpr"] == OTHER_CPR

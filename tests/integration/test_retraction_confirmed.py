@@ -21,6 +21,7 @@ from tests.integration.platform import (
     headers_of,
     produce,
     read_topic,
+    readable_events,
 )
 from tests.integration.platform import running_platform as running
 from tests.integration.test_trust_boundaries import (
@@ -94,9 +95,8 @@ async def test_a_late_overturn_is_retracted_and_the_deletion_confirmed(stack: Se
         receipt = await eventually(deletion_receipt, what="the gateway's deletion receipt")
         recorded = await eventually(lambda: _some(confirmations(platform, case_id)),
                                     what="the case to record the confirmation")
-        retractions = [as_json(r) for r in await read_topic(stack, HOUSING_DISCLOSURES)
-                       if as_json(r)["type"] == DISCLOSURE_RETRACTED
-                       and as_json(r)["subject"] == case_id]
+        retractions = [e for e in readable_events(await read_topic(stack, HOUSING_DISCLOSURES))
+                       if e.get("type") == DISCLOSURE_RETRACTED and e.get("subject") == case_id]
         mine = platform.keys.org_keys(ORG)
         await platform.client.get_workflow_handle(case_id).terminate("test over")
 

@@ -22,6 +22,7 @@ from tests.integration.platform import (
     headers_of,
     produce,
     read_topic,
+    readable_events,
     running_platform,
 )
 from verdictflow.domain.cloudevents import cloud_event, encode
@@ -133,8 +134,8 @@ async def disclosed_case(platform: Platform, stack: Settings) -> tuple[str, dict
     case_id = case_id_for(verdict_id, platform.keys.pseudonym_key())
 
     async def sealed() -> dict | None:
-        for r in await read_topic(stack, HOUSING_DISCLOSURES):
-            data = json.loads(r.value)["data"]
+        for event in readable_events(await read_topic(stack, HOUSING_DISCLOSURES)):
+            data = event.get("data") or {}
             if data.get("case_id") == case_id and "ciphertext" in data:
                 return data
         return None

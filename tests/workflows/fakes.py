@@ -22,6 +22,7 @@ from activities.requests import RequestActivities
 from activities.retention import RetentionActivities
 from verdictflow.domain.policy import Eligibility, EligibilityDecision, RuleOutcome
 from verdictflow.domain.requests import OpenRequest
+from verdictflow.domain.sealing import sealed_digest
 from verdictflow.domain.verdict import Address, CrimeScene, Offence, Person, Sentence, Verdict
 from workflows.case.messages import (
     CaseInput,
@@ -29,6 +30,8 @@ from workflows.case.messages import (
     CaseTerms,
     DeadlineNotice,
     DeletionRecord,
+    Delivered,
+    DisclosureDelivery,
     EligibilityRequest,
     PartnershipLookup,
     PublishRequest,
@@ -141,6 +144,11 @@ class FakeActivities:
     escalations: list[TaskEscalation] = field(default_factory=list)
     municipality: list[MunicipalityNotice] = field(default_factory=list)
 
+    def _record(self, changes: list[StageChange]) -> None:
+        for one in changes:
+            self.stages.append(one.stage)
+            self.stage_changes.append(one)
+
     @staticmethod
     def sealed_for(disclosure_id: str) -> dict[str, str]:
         return {"disclosure_id": disclosure_id, "ciphertext": "c2VhbGVk"}
@@ -154,9 +162,7 @@ class FakeActivities:
 
         @stand_in(CaseBookActivities.record_stage)
         async def record_stage(change: StageChange) -> None:
-            for one in [*change.earlier, change]:
-                self.stages.append(one.stage)
-                self.stage_changes.append(one)
+            self._record([*change.earlier, change])
 
         @stand_in(EligibilityActivities.assess_eligibility)
         async def assess_eligibility(req: EligibilityRequest) -> EligibilityDecision:
@@ -172,6 +178,16 @@ class FakeActivities:
         async def publish_disclosure(req: PublishRequest) -> None:
             self.published.append(req.sealed["disclosure_id"])
 
+        @stand_in(DisclosureActivities.deliver_disclosure)
+        async def deliver_disclosure(d: DisclosureDelivery) -> Delivered:
+            # Seals once per disclosure (the real one keeps the copy), publishes every time.
+            if not any(r.disclosure_id == d.seal.disclosure_id for r in self.sealed):
+                self.sealed.append(d.seal)
+            self.published.append(d.seal.disclosure_id)
+            self._record(d.stages)
+            return Delivered(d.seal.disclosure_id,
+                             sealed_digest(self.sealed_for(d.seal.disclosure_id)))
+
         @stand_in(DisclosureActivities.retract_disclosure)
         async def retract_disclosure(req: RetractRequest) -> None:
             if req.disclosure_id not in self.retracted:
@@ -181,6 +197,8 @@ class FakeActivities:
         @stand_in(CaseBookActivities.open_task)
         async def open_task(t: TaskOpening) -> None:
             self.tasks.append(t)
+            if t.stage is not None:
+                self._record([*t.stage.earlier, t.stage])
 
         @stand_in(CaseBookActivities.close_task)
         async def close_task(c: TaskClosing) -> None:
@@ -237,7 +255,8 @@ class FakeActivities:
         left_out = {activity_name(real) for real in but}
         stand_ins: list[Callable[..., Any]] = [
             case_terms, record_stage, assess_eligibility, seal_disclosure, publish_disclosure,
-            retract_disclosure, open_task, close_task, notify_deadline, place_block, lift_block,
+            deliver_disclosure, retract_disclosure, open_task, close_task, notify_deadline,
+            place_block, lift_block,
             open_requests, matching_cases, record_request, case_partnership, escalate_task,
             notify_municipality, record_deletion, purge_case]
         return [s for s in stand_ins if activity_name(s) not in left_out]

@@ -27,12 +27,12 @@ from services.api.disclosure_reading import read_disclosure
 from services.worker import WORKFLOWS
 from tests.workflows.fakes import CPR, NAME, FakeActivities, case_input, stand_in
 from tests.workflows.test_case_workflow import wait_for_stage
-from verdictflow.domain.sealing import SealedDisclosure
+from verdictflow.domain.sealing import SealedDisclosure, sealed_digest
 from verdictflow.platform.casekeys import CaseKeyDestroyed
 from verdictflow.platform.codec import ENCODING, KEY_ID, EncryptionCodec, PayloadUnreadable
 from verdictflow.platform.keybackup import backup, restore
 from verdictflow.platform.keys import FileKeyStore, provision
-from workflows.case.messages import PublishRequest
+from workflows.case.messages import Delivered, DisclosureDelivery
 from workflows.case.workflow import VerdictCaseWorkflow
 
 PASS = "a long passphrase kept in the safe"
@@ -65,17 +65,18 @@ async def run_to_disclosure(env: WorkflowEnvironment, tq: str, keys: FileKeyStor
                             case_ids: list[str]) -> tuple[dict[str, WorkflowHistory],
                                                           dict[str, dict[str, str]]]:
     published: dict[str, dict[str, str]] = {}
-
-    @stand_in(DisclosureActivities.publish_disclosure)
-    async def publish(req: PublishRequest) -> None:
-        published[req.case_id] = req.sealed
-
     real = DisclosureActivities(SimpleNamespace(keys=keys))  # type: ignore[arg-type]
-    stand_ins = FakeActivities().all(but=[real.seal_disclosure, publish])
-    real_seal = real.seal_disclosure
+
+    @stand_in(DisclosureActivities.deliver_disclosure)
+    async def deliver(d: DisclosureDelivery) -> Delivered:
+        # Sealed for real (the keys are what this test is about); kept and "published" here.
+        sealed = published.setdefault(d.seal.case_id, await real.seal_disclosure(d.seal))
+        return Delivered(d.seal.disclosure_id, sealed_digest(sealed))
+
+    stand_ins = FakeActivities().all(but=[deliver])
     histories = {}
     async with Worker(env.client, task_queue=tq, workflows=WORKFLOWS,
-                      activities=[*stand_ins, real_seal, publish]):
+                      activities=[*stand_ins, deliver]):
         for case_id in case_ids:
             handle = await env.client.start_workflow(
                 VerdictCaseWorkflow.run, case_input(case_id), id=case_id, task_queue=tq)

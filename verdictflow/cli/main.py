@@ -142,6 +142,10 @@ def services_down() -> None:
 @app.command()
 def worker() -> None:
     """Run the Temporal worker (case and re-entry workflows, their activities)."""
+    from verdictflow.platform.bytecode import share_code
+
+    # Before the workflow modules are imported: the sandbox imports them again per case.
+    share_code(("workflows",))
     from activities.deps import Deps
     from services.worker import run_worker
     from verdictflow.platform.metrics import serve_metrics

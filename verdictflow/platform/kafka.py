@@ -38,6 +38,7 @@ class EventPublisher:
             enable_idempotence=True,
             client_id="verdictflow",
             max_request_size=KAFKA_MAX_MESSAGE_BYTES,
+            linger_ms=settings.kafka_linger_ms,
         )
 
     async def start(self) -> None:

@@ -20,7 +20,7 @@ from verdictflow.domain.identity import block_workflow_id
 from verdictflow.platform.audit import CASE_PURGE, KEY_DESTROY, record_audit
 from verdictflow.platform.database import Database
 from verdictflow.platform.keys import KeyStore
-from verdictflow.platform.readmodel import AuditEntry, Task
+from verdictflow.platform.readmodel import AuditEntry, SentDisclosure, Task
 
 
 class CaseStillOpen(Exception):
@@ -80,6 +80,10 @@ def _clear_read_model(db: Database, case_id: str) -> int:
         for task in tasks:
             task.sealed_disclosure = None
             s.add(task)
+        sent = list(s.exec(select(SentDisclosure).where(SentDisclosure.case_id == case_id)))
+        for disclosure in sent:
+            disclosure.sealed = None  # the digest stays: it opens nothing
+            s.add(disclosure)
         s.commit()
         return len(tasks)
 

@@ -108,6 +108,21 @@ class Task(ReadModel, table=True):
     legal_basis: str | None = None  # what the task cites (the municipality's follow-up)
 
 
+class SentDisclosure(ReadModel, table=True):
+    """A disclosure as it was sealed and published (``deliver_disclosure``): kept so that a
+    retried or repeated delivery publishes the very same bytes, the decision task takes
+    them from here, and ingest checks a receipt against it without asking the workflow.
+    Ciphertext and ids only; a purge clears ``sealed``."""
+
+    __tablename__ = "disclosures"
+    disclosure_id: str = Field(primary_key=True)
+    case_id: str = Field(index=True)
+    org_id: str  # the housing organisation it was sealed to
+    digest: str  # what a receipt must commit to (``sealing.sealed_digest``)
+    sealed: str | None = None  # JSON of SealedDisclosure, ciphertext only
+    created_at: datetime = Field(default_factory=utcnow)
+
+
 class ReentryBlockRecord(ReadModel, table=True):
     __tablename__ = "reentry_blocks"
     block_id: str = Field(primary_key=True)
@@ -297,8 +312,12 @@ def task_page(db: Database, org_id: str, where: TaskFilter, after: TaskPosition 
             if where.due_before is not None:
                 q = q.where(col(Task.due_on) < where.due_before)
             if where.area_id is not None:
-                q = q.where(col(Task.case_id).in_(
-                    select(CaseRecord.case_id).where(CaseRecord.area_id == where.area_id)))
+                # Correlated, so each task in the index's order costs one primary-key lookup
+                # of its case; ``IN (SELECT ...)`` read every case ever recorded per page
+                # (26 ms at 22,500 cases, growing with years of closed cases).
+                q = q.where(select(CaseRecord.case_id).where(
+                    CaseRecord.case_id == Task.case_id,
+                    CaseRecord.area_id == where.area_id).exists())
             if after is not None and segment == after.segment:
                 if dated and after.due_on is not None:
                     q = q.where(or_(col(Task.due_on) > after.due_on,

@@ -36,6 +36,11 @@ class Settings(BaseSettings):
     kafka_bootstrap: str = "127.0.0.1:9092"
     kafka_controller_port: int = 9093
     manage_kafka: bool = True
+    # How long a producer waits to put records sent at about the same time into one
+    # request: in a backlog the worker's activities publish stage events concurrently, and
+    # one request per record cost the broker and the client more CPU than the cases
+    # themselves' logic. A few ms added to each publish; ``acks=all`` is unchanged.
+    kafka_linger_ms: int = Field(default=5, ge=0, le=1000)
 
     # The scale path (``make cluster``): Temporal's own server on PostgreSQL and three Kafka
     # brokers, on loopback ports of their own moved by this offset (see infra/cluster.py).
@@ -100,6 +105,36 @@ class Settings(BaseSettings):
     # order): each waits on Temporal, and one at a time capped a deep backlog at the rate
     # one receipt's round trip allows. 1: one after another, as before.
     ingest_receipt_lanes: int = Field(default=16, ge=1, le=256)
+
+    # The worker (services/worker.py; README "Worker tuning"). Open cases wait for a
+    # caseworker for days and wake a few times (a reminder, the decision); only cases in
+    # flight (ingest bounds them, above) wake every few milliseconds. A cached case costs
+    # the worker 0.24 MB (0.35 before its code was shared: bench/worker_memory.py); a case
+    # evicted from the cache costs, when it next wakes, one replay of its whole history
+    # (~75 events, tens of ms of CPU). 500 holds the in-flight cases eight times over and
+    # keeps the worker under 300 MB however many cases are open; 1,000 (the SDK's default)
+    # would pass 400 MB at 10,000. 0: no cache (every task replays).
+    worker_max_cached_workflows: int = Field(default=500, ge=0, le=100_000)
+    # Workflow tasks run on a thread of their own, one at a time under the GIL: more slots
+    # than a 2-core machine works off within the workflow task timeout (10 s) only move the
+    # queue from the server into the worker, where that timeout is running.
+    worker_max_concurrent_workflow_tasks: int = Field(default=50, ge=2, le=1000)
+    # Activities wait on I/O (SQLite through asyncio.to_thread, Kafka); slots bound how many
+    # are started at once, each well inside EFFECT's 30 s (the SDK's default, 100).
+    worker_max_concurrent_activities: int = Field(default=100, ge=1, le=1000)
+    # Local activities are reads within a workflow task (LOCAL_READ): one or two per case
+    # in flight; 100 (the SDK's default) is more than the in-flight bound.
+    worker_max_concurrent_local_activities: int = Field(default=100, ge=1, le=1000)
+    # How long a workflow task may wait on this worker's sticky queue before the server
+    # hands it to any worker with the full history, which this worker then replays from
+    # the start. In a deep backlog tasks wait behind each other for seconds; at the SDK's
+    # 10 s they fell to the normal queue and replays doubled the worker's CPU per case (issue
+    # 11), feeding the backlog. 30 s holds them; the cost is that a crashed worker's cases
+    # wait up to 30 s for another worker (a graceful stop releases them at once).
+    worker_sticky_schedule_to_start_seconds: float = Field(default=30.0, ge=1, le=600)
+    # Pollers per queue (the SDK's default, 5): one process on a few cores needs no more.
+    worker_workflow_task_pollers: int = Field(default=5, ge=2, le=100)
+    worker_activity_task_pollers: int = Field(default=5, ge=1, le=100)
 
     # Prometheus /metrics, one port per process (0: off); the API serves /metrics on its own
     # app. ``sdk_metrics_port_*``: the Temporal SDK's own exporter in that process (its

@@ -250,6 +250,27 @@ class PublishRequest:
 
 
 @dataclass
+class DisclosureDelivery:
+    """The ``deliver_disclosure`` activity: seal once, publish, and record the stages that
+    led here (the last one ``disclosed``) in one step. An empty ``stages`` sends the very
+    same bytes again (a missing receipt)."""
+
+    seal: SealRequest
+    org_id: str
+    at: str
+    stages: list[StageChange] = field(default_factory=list)
+
+
+@dataclass
+class Delivered:
+    """What the workflow keeps of a delivered disclosure: its id and the digest a receipt
+    must commit to, never the sealed bytes (they stay in the read model)."""
+
+    disclosure_id: str
+    digest: str
+
+
+@dataclass
 class RetractRequest:
     case_id: str
     disclosure_id: str
@@ -288,6 +309,11 @@ class TaskOpening:
     due_on: str
     sealed_disclosure: str | None = None
     legal_basis: str | None = None  # what the task cites (the municipality's follow-up)
+    # Cases delivered in one step (``lean-disclosure``): the task takes the sealed copy
+    # kept for this disclosure, and records the stage it opens (with the stages held before
+    # it) in the same call. None for every task opened before.
+    disclosure_id: str | None = None
+    stage: StageChange | None = None
 
 
 @dataclass

@@ -106,6 +106,7 @@ with workflow.unsafe.imports_passed_through():
         DecisionRequest,
         DeletionRecord,
         DeletionSignal,
+        DisclosureDelivery,
         EligibilityRequest,
         ObjectionRecord,
         OpenTask,
@@ -144,6 +145,19 @@ ROUTE_FOLLOW_PATCH = "route-follow-termination-route"
 # replay their separate activities and upserts. One name for all three: they came together,
 # and every patch costs a marker and a TemporalChangeVersion upsert of its own.
 LEAN_PATCH = "lean-before-decision"
+# Cases started from here on deliver in one step: the disclosure is sealed once, published
+# and ``disclosed`` recorded in one activity (``deliver_disclosure``) that keeps the sealed
+# bytes in the read model, so the history carries their digest, not the bytes; the request
+# lookup runs locally; ``eligibility`` is recorded with the stage after it; and a task
+# records the stage it opens in the same call.
+#
+# Its marker, the case's first command, also stands for every change before it: a case
+# started since asks its history about no other patch (``_has``). That saves each case a
+# marker and a TemporalChangeVersion upsert per change, and it keeps patch markers away
+# from the local activities: a marker first asked for right after a local activity's result
+# is found on replay only if the result and the code after it fell in the same workflow
+# task, which a task that ran out of time under load breaks (seen as TMPRL1100 on replay).
+DELIVERY_PATCH = "lean-disclosure"
 
 
 @workflow.defn(name="VerdictCase")
@@ -155,23 +169,25 @@ class VerdictCaseWorkflow:
         self._watches: list[asyncio.Task[None]] = []  # concurrent duties (damages)
         self._followup_watch: asyncio.Task[None] | None = None
         self._held: list[StageChange] = []  # entered, recorded with the next stage
+        self._current = False  # DELIVERY_PATCH: started since, with every change before it
 
     # -- the process -----------------------------------------------------------------
     @workflow.run
     async def run(self, case: CaseInput) -> CaseResult:
         state = self._state
+        self._current = workflow.patched(DELIVERY_PATCH)  # the first command, always
         # Cases started before the state was built in __init__ read the verdict's finality
         # here, after the signals of their first task: a finalization that raced the start
         # was lost. They replay as they ran; newer cases keep what the signals said.
-        if not workflow.patched("state-before-signals"):
+        if not self._has("state-before-signals"):
             state.final = case.verdict.final
         ids = [sa.PERSON_REF.value_set(case.person_ref),
                sa.POLICE_DISTRICT.value_set(case.verdict.police_district)]
         # A new case records ``registered`` with the stage that follows it (the reads
         # between them await nothing outside the worker): one activity fewer.
         await self._enter(Stage.REGISTERED, also=self._upserted_unless_merged(ids),
-                          hold=workflow.patched(LEAN_PATCH))
-        if workflow.patched(LEAN_PATCH):
+                          hold=self._has(LEAN_PATCH))
+        if self._has(LEAN_PATCH):
             terms = await workflow.execute_local_activity_method(
                 CaseBookActivities.case_terms, **LOCAL_READ)
         else:
@@ -188,12 +204,12 @@ class VerdictCaseWorkflow:
 
         change = state.final_change
         verdict = with_change(case.verdict, change) if change else case.verdict
-        await self._enter(Stage.ELIGIBILITY)
+        await self._enter(Stage.ELIGIBILITY, hold=self._current)
         # Assessed by the policy the case started on (its terms), for the case's whole life.
         assessment = EligibilityRequest(
             case.case_id, verdict, workflow.now().date().isoformat(), terms.policy_version,
             state.partnership.await_finality if state.partnership else None)
-        if workflow.patched(LEAN_PATCH):
+        if self._has(LEAN_PATCH):
             eligibility = await workflow.execute_local_activity_method(
                 EligibilityActivities.assess_eligibility, assessment, **LOCAL_READ)
         else:
@@ -227,7 +243,7 @@ class VerdictCaseWorkflow:
         if sealed is None:
             return await self._retract(org_id)
 
-        state.route_required = workflow.patched(ROUTE_REQUIRED_PATCH)
+        state.route_required = self._has(ROUTE_REQUIRED_PATCH)
         decision = await self._human_task(TaskKind.DECISION, org_id, terms,
                                           Stage.AWAITING_DECISION, sealed=sealed)
         if decision is None:
@@ -237,7 +253,7 @@ class VerdictCaseWorkflow:
         if decision.outcome != Outcome.TERMINATE:
             return await self._end(Stage.CLOSED, [decision.outcome])
 
-        if decision.route is not None and workflow.patched(ROUTE_FOLLOW_PATCH):
+        if decision.route is not None and self._has(ROUTE_FOLLOW_PATCH):
             await self._follow_route(decision, eligibility, terms)
         else:
             await self._block_reentry(decision, eligibility, terms)
@@ -249,24 +265,46 @@ class VerdictCaseWorkflow:
     async def _disclose(
         self, verdict: Verdict, eligibility: EligibilityDecision, terms: CaseTerms
     ) -> dict[str, str] | None:
-        """Seals, publishes and waits for the receipt; None if overturned meanwhile."""
+        """Seals, publishes and waits for the receipt; None if overturned meanwhile, else
+        the sealed disclosure ({} when it was delivered in one step: the read model keeps
+        it, and the decision task takes it from there)."""
         case_id = self._case.case_id
         disclosure = self._state.disclosure = Disclosure(f"{case_id}-d1")
         due = workflow.now().date() + timedelta(days=terms.decision_deadline_days)
-        sealed = await workflow.execute_activity_method(
-            DisclosureActivities.seal_disclosure,
-            SealRequest(case_id, disclosure.disclosure_id, verdict, eligibility, due.isoformat(),
-                        self._state.request.request_id if self._state.request else None),
-            **EFFECT,
-        )
-        # Cases started before this check accept any receipt for the disclosure id.
-        if workflow.patched("receipt-digest-check"):
-            disclosure.digest = sealed_digest(sealed)
-        publish = PublishRequest(case_id, eligibility.housing_org_id or "", sealed,
-                                 workflow.now().isoformat())
-        await workflow.execute_activity_method(
-            DisclosureActivities.publish_disclosure, publish, **EFFECT)
-        await self._enter(Stage.DISCLOSED)
+        seal = SealRequest(case_id, disclosure.disclosure_id, verdict, eligibility,
+                           due.isoformat(),
+                           self._state.request.request_id if self._state.request else None)
+        org_id = eligibility.housing_org_id or ""
+        if self._current:
+            disclosed = self._next_change(Stage.DISCLOSED)
+            delivery = DisclosureDelivery(seal, org_id, workflow.now().isoformat(),
+                                          stages=self._with_held(disclosed))
+            delivered = await workflow.execute_activity_method(
+                DisclosureActivities.deliver_disclosure, delivery, **EFFECT)
+            disclosure.digest = delivered.digest
+            self._show(Stage.DISCLOSED)
+            sealed: dict[str, str] = {}
+            # Same bytes, same event id (the read model's copy): only the receipt again.
+            resend = DisclosureDelivery(seal, org_id, delivery.at)
+
+            async def send_again() -> None:
+                await workflow.execute_activity_method(
+                    DisclosureActivities.deliver_disclosure, resend, **EFFECT)
+        else:
+            sealed = await workflow.execute_activity_method(
+                DisclosureActivities.seal_disclosure, seal, **EFFECT)
+            # Cases started before this check accept any receipt for the disclosure id.
+            if self._has("receipt-digest-check"):
+                disclosure.digest = sealed_digest(sealed)
+            publish = PublishRequest(case_id, org_id, sealed, workflow.now().isoformat())
+            await workflow.execute_activity_method(
+                DisclosureActivities.publish_disclosure, publish, **EFFECT)
+            await self._enter(Stage.DISCLOSED)
+
+            async def send_again() -> None:
+                # Same bytes, same event id: a gateway that already has it only receipts.
+                await workflow.execute_activity_method(
+                    DisclosureActivities.publish_disclosure, publish, **EFFECT)
         if self._state.request is not None:
             await self._tell_requester(self._state.request, disclosure.disclosure_id)
         while disclosure.receipt is None and not self._state.overturned:
@@ -276,19 +314,21 @@ class VerdictCaseWorkflow:
                     timeout=timedelta(seconds=terms.receipt_timeout_seconds),
                 )
             except TimeoutError:
-                # Same bytes, same event id: a gateway that already has it only receipts again.
-                await workflow.execute_activity_method(
-                    DisclosureActivities.publish_disclosure, publish, **EFFECT)
+                await send_again()
         return None if self._state.overturned else sealed
 
     async def _request_answered_by(self, eligibility: EligibilityDecision) -> OpenRequest | None:
         # Cases assessed before requests existed looked for none: their histories hold no
         # lookup, and replay the same way.
-        if not workflow.patched("disclosure-requests"):
+        if not self._has("disclosure-requests"):
             return None
-        requests = await workflow.execute_activity_method(
-            RequestActivities.open_requests,
-            RequestLookup(self._case.person_ref, workflow.now().date().isoformat()), **EFFECT)
+        lookup = RequestLookup(self._case.person_ref, workflow.now().date().isoformat())
+        if self._current:  # a read: local, in the assessment's workflow task
+            requests = await workflow.execute_local_activity_method(
+                RequestActivities.open_requests, lookup, **LOCAL_READ)
+        else:
+            requests = await workflow.execute_activity_method(
+                RequestActivities.open_requests, lookup, **EFFECT)
         return applicable_request(requests, eligibility)
 
     async def _tell_requester(self, request: OpenRequest, disclosure_id: str) -> None:
@@ -311,16 +351,28 @@ class VerdictCaseWorkflow:
         opened = workflow.now()
         due = opened.date() + timedelta(days=terms.decision_deadline_days)
         opening = OpenTask(f"{case_id}-{kind.value}", kind.value, org_id, due.isoformat())
-        await workflow.execute_activity_method(CaseBookActivities.open_task, TaskOpening(
-            opening.task_id, case_id, opening.kind, org_id, opening.due_on,
-            json.dumps(sealed) if sealed else None), **EFFECT)
+        task_opening = TaskOpening(opening.task_id, case_id, opening.kind, org_id,
+                                   opening.due_on, json.dumps(sealed) if sealed else None)
+        due_at = [sa.DECISION_DUE.value_set(datetime.combine(due, time.min, UTC))]
+        if self._current:
+            # The task and the stage it opens in one call; the sealed copy from the read
+            # model (a review task has none).
+            opened_stage = self._next_change(stage)
+            opened_stage.earlier, self._held = self._held, []
+            task_opening.stage = opened_stage
+            if kind == TaskKind.DECISION and self._state.disclosure:
+                task_opening.disclosure_id = self._state.disclosure.disclosure_id
+        await workflow.execute_activity_method(
+            CaseBookActivities.open_task, task_opening, **EFFECT)
         task = CaseTask(opening)
         if kind == TaskKind.REVIEW:
             self._state.review = task
         else:
             self._state.decision = task
-        due_at = [sa.DECISION_DUE.value_set(datetime.combine(due, time.min, UTC))]
-        await self._enter(stage, also=self._upserted_unless_merged(due_at))
+        if self._current:
+            self._show(stage, also=due_at)
+        else:
+            await self._enter(stage, also=self._upserted_unless_merged(due_at))
 
         def answered() -> bool:
             return task.answer is not None or self._state.overturned
@@ -352,10 +404,10 @@ class VerdictCaseWorkflow:
         the person's lease before anything is assessed; the policy's value when the lease is
         in no partnership (such a case is not disclosed anyway) and for cases started before
         partnerships chose."""
-        if not workflow.patched("followup-partnership-finality"):
+        if not self._has("followup-partnership-finality"):
             return terms.await_finality
         lookup = PartnershipLookup(case.case_id, case.verdict)
-        if workflow.patched(LEAN_PATCH):
+        if self._has(LEAN_PATCH):
             found = await workflow.execute_local_activity_method(
                 EligibilityActivities.case_partnership, lookup, **LOCAL_READ)
         else:
@@ -373,7 +425,7 @@ class VerdictCaseWorkflow:
         def news() -> bool:
             return state.final or state.overturned
 
-        if not workflow.patched("followup-confirm-finality"):
+        if not self._has("followup-confirm-finality"):
             await workflow.wait_condition(news)
             return
         wait = timedelta(days=finality_check_day(terms.appeal_window_days,
@@ -423,7 +475,7 @@ class VerdictCaseWorkflow:
         """At the deadline the task goes to the organisation's supervisors, and is reminded
         every ``escalation_reminder_days`` until answered: one timer and one activity per
         reminder, so the history grows by a fixed amount each time."""
-        if not workflow.patched("followup-escalation"):
+        if not self._has("followup-escalation"):
             return  # cases from before waited silently after the deadline
         case_id = self._case.case_id
         await workflow.execute_activity_method(CaseBookActivities.escalate_task, TaskEscalation(
@@ -448,7 +500,7 @@ class VerdictCaseWorkflow:
         minors, once the assessment found the person living in a partnership area: the
         municipality that follows up is the area's. A child workflow, so the municipality's
         task never holds up the housing organisation's decision; it outlives the case."""
-        if not workflow.patched("followup-municipality"):
+        if not self._has("followup-municipality"):
             return
         resident = any(r.rule == "residence" and r.passed is True for r in eligibility.rules)
         basis = municipality_follow_up(verdict, resident)
@@ -509,7 +561,7 @@ class VerdictCaseWorkflow:
             expires_on=add_years(placed_on, terms.reentry_block_years).isoformat(),
             ground=decision.ground,
         )
-        if workflow.patched("reentry-tenant-for-63e"):  # § 63 e: name and address, sealed
+        if self._has("reentry-tenant-for-63e"):  # § 63 e: name and address, sealed
             person = self._case.verdict.person
             block.tenant_name, block.tenant_address = person.name, lease_address(person)
         return block
@@ -539,7 +591,7 @@ class VerdictCaseWorkflow:
         await self._enter(stage, rules_failed=reasons if stage == Stage.NOT_ELIGIBLE else [])
         result = CaseResult(self._case.case_id, stage.value, self._state.outcome, reasons)
         # Cases that reached their end before cases lived on completed there, and replay so.
-        if not workflow.patched("lifetime-live-until-purged"):
+        if not self._has("lifetime-live-until-purged"):
             return result
         return await self._live_until_purged(result)
 
@@ -669,7 +721,7 @@ class VerdictCaseWorkflow:
     # -- damages and rehousing (almenlejeloven § 92 stk. 4, [L178]) ---------------------
     def _owe_damages_if_the_basis_falls_away(self, decision: DecisionRequest) -> None:
         # Cases decided before cases lived on do not watch; their histories hold no marker.
-        if decision.outcome != Outcome.TERMINATE or not workflow.patched("lifetime-damages"):
+        if decision.outcome != Outcome.TERMINATE or not self._has("lifetime-damages"):
             return
         self._watches.append(asyncio.create_task(self._damages_when_owed(decision)))
 
@@ -849,6 +901,12 @@ class VerdictCaseWorkflow:
         )
 
     # -- plumbing --------------------------------------------------------------------
+    def _has(self, patch: str) -> bool:
+        """Whether this case runs the code behind ``patch``. Every case started since
+        ``DELIVERY_PATCH`` does, and asks nothing; an older case asks its history, where
+        each change it saw left a marker of its own."""
+        return self._current or workflow.patched(patch)
+
     @staticmethod
     async def _wait(condition: Callable[[], bool], timeout: timedelta) -> bool:
         try:
@@ -865,13 +923,12 @@ class VerdictCaseWorkflow:
             updates.append(sa.AREA.value_set(eligibility.area_id))
         workflow.upsert_search_attributes(updates)
 
-    @staticmethod
     def _upserted_unless_merged(
-        updates: list[SearchAttributeUpdate[Any]],
+        self, updates: list[SearchAttributeUpdate[Any]],
     ) -> list[SearchAttributeUpdate[Any]]:
         """Search attributes set right before a stage: upserted now, as cases started before
         ``LEAN_PATCH`` did (two commands), or handed back for the stage's own upsert."""
-        if workflow.patched(LEAN_PATCH):
+        if self._has(LEAN_PATCH):
             return updates
         workflow.upsert_search_attributes(updates)
         return []
@@ -879,20 +936,31 @@ class VerdictCaseWorkflow:
     async def _enter(self, stage: Stage, rules_failed: list[str] | None = None,
                      also: list[SearchAttributeUpdate[Any]] | None = None,
                      hold: bool = False) -> None:
-        """Enters the stage: search attribute, details, and its record (``record_stage``);
-        with ``hold`` the record waits to go with the next stage's."""
+        """Enters the stage and records it (``record_stage``); with ``hold`` the record
+        waits to go with the next stage's."""
+        change = self._entered(stage, rules_failed, also)
+        if hold:
+            self._held.append(change)
+            return
+        change.earlier, self._held = self._held, []
+        await workflow.execute_activity_method(CaseBookActivities.record_stage, change, **EFFECT)
+
+    def _entered(self, stage: Stage, rules_failed: list[str] | None = None,
+                 also: list[SearchAttributeUpdate[Any]] | None = None) -> StageChange:
+        """Enters the stage in the workflow and returns its record, for the caller to
+        record or hold."""
+        change = self._next_change(stage, rules_failed)
+        self._show(stage, also)
+        return change
+
+    def _next_change(self, stage: Stage, rules_failed: list[str] | None = None) -> StageChange:
+        """The record of entering ``stage`` next, before it is entered (``_show``): for an
+        activity that brings the stage about and records it in the same call."""
         state = self._state
-        state.stage = stage
-        state.stage_seq += 1
-        workflow.upsert_search_attributes([*(also or []), sa.STAGE.value_set(stage.value)])
-        # The Web UI's "current details" for operators: ids and stages only. It is workflow
-        # metadata, not a command, so histories replay with or without it.
-        workflow.set_current_details(current_details(
-            self._case.case_id, self._case.verdict.police_district, state))
         e = state.eligibility
-        change = StageChange(
+        return StageChange(
             case_id=self._case.case_id,
-            seq=state.stage_seq,
+            seq=state.stage_seq + 1,
             stage=stage.value,
             at=workflow.now().isoformat(),
             police_district=self._case.verdict.police_district,
@@ -905,11 +973,22 @@ class VerdictCaseWorkflow:
             outcome=state.outcome,
             rules_failed=rules_failed or [],
         )
-        if hold:
-            self._held.append(change)
-            return
-        change.earlier, self._held = self._held, []
-        await workflow.execute_activity_method(CaseBookActivities.record_stage, change, **EFFECT)
+
+    def _show(self, stage: Stage, also: list[SearchAttributeUpdate[Any]] | None = None) -> None:
+        """The case is in ``stage`` now: its state, search attribute and details."""
+        state = self._state
+        state.stage = stage
+        state.stage_seq += 1
+        workflow.upsert_search_attributes([*(also or []), sa.STAGE.value_set(stage.value)])
+        # The Web UI's "current details" for operators: ids and stages only. It is workflow
+        # metadata, not a command, so histories replay with or without it.
+        workflow.set_current_details(current_details(
+            self._case.case_id, self._case.verdict.police_district, state))
+
+    def _with_held(self, change: StageChange) -> list[StageChange]:
+        """The stages held so far and this one, in order, to be recorded in one call."""
+        held, self._held = self._held, []
+        return [*held, change]
 
     # -- the termination route (almenlejeloven §§ 85-90, udlejningsbekendtgørelsen § 28) --
     async def _follow_route(
