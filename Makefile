@@ -15,7 +15,7 @@ STAMP   := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1
 export VF_STATE_DIR ?= $(CURDIR)/.state
 
 .PHONY: install jars chromium up down status demo services lint typecheck test unit chaos clean \
-	cluster-deps cluster cluster-test bench bench-cluster
+	cluster-deps cluster cluster-test bench bench-quick bench-cluster
 
 install: $(STAMP)
 
@@ -89,10 +89,17 @@ unit: install
 	$(PY) -m pytest -ra tests/unit tests/workflows
 
 # What a case costs beside bare Temporal workflows on the same server: one JSON line per
-# scenario. Its own stack on ports moved by VF_BENCH_PORT_OFFSET (500); BENCH_ARGS for more
-# (e.g. BENCH_ARGS="--n 2000 --open-cases 10000", or --running for the VF_* stack).
+# scenario. Its own stack on ports moved by VF_BENCH_PORT_OFFSET (500). By default the
+# issue's scenarios in one run (about 40 min on 2 cores): 500 and 2,000 at once, steady at
+# half the 500 backlog's rate, 10,000 open cases. BENCH_ARGS replaces them (--running for
+# the VF_* stack); bench-quick is a short run of every scenario (a few minutes).
+BENCH_ARGS ?= --n 500,2000 --steady-seconds 60 --open-cases 10000
+BENCH_QUICK_ARGS ?= --n 100,200 --steady-seconds 20 --open-cases 400 --page-requests 20
 bench: jars
 	$(PY) bench/cases.py $(BENCH_ARGS)
+
+bench-quick: jars
+	$(PY) bench/cases.py $(BENCH_QUICK_ARGS)
 
 # The same benchmark on the scale path: `make cluster`'s cluster and services (started when
 # not running), with its VF_* settings; its lines say "stack": "cluster". Left running:

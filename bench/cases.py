@@ -4,7 +4,10 @@ Prints one JSON line per scenario (stdout; progress goes to stderr):
 
 - ``backlog``: N verdicts produced at once; the time until all N cases wait at
   ``awaiting_decision`` (the stage the read model records with the workflow's time), cases/s.
-- ``steady``: verdicts at an open-loop rate; latency produce → ``awaiting_decision``.
+  ``--n 500,2000`` runs one backlog per size, in order, on the same stack: every later one
+  carries ``ratio_to_first_backlog`` (its cases/s over the first's), the deep-backlog figure.
+- ``steady``: verdicts at an open-loop rate (``--rate``; by default half the first
+  backlog's cases/s); latency produce → ``awaiting_decision``.
 - ``open_cases``: with many cases open, ``GET /tasks`` page latency and every process's RSS.
 
 Beside each, bare workflows (``bench/bare.py``) of the same shape run on the same server:
@@ -12,6 +15,11 @@ one with as many activities as a case runs until ``awaiting_decision`` (counted 
 real case's history), one with a single activity; every figure comes with its ratio
 (``ratio_to_bare_1_activity``, ``ratio_to_bare_same_activities``: case / bare, so a
 throughput ratio below 1 and a latency ratio above 1 are what a case costs more).
+
+Each backlog and steady line says where the CPU went: ``cpu_s_per_case`` per process (the
+supervised processes and their children, and the bench itself) from ``/proc`` over the
+scenario, and ``worker_sdk``: the worker's sticky-cache and replay counters (the Temporal
+SDK's Prometheus series) over it, when its SDK metrics port is known.
 
 By default the embedded stack and the services start on ports and a state directory of
 their own (``--port-offset``, like the tests' ``VF_TEST_PORT_OFFSET``) and stop at the end.
@@ -22,7 +30,7 @@ its ``VF_*`` settings are laid over the environment; ``"stack": "cluster"`` on e
 Loopback only unless the ``VF_*`` settings say otherwise.
 
     .venv/bin/python bench/cases.py --n 200 --rate 2 --steady-seconds 30
-    .venv/bin/python bench/cases.py --n 500 --open-cases 2000
+    .venv/bin/python bench/cases.py --n 500,2000 --open-cases 2000
 """
 
 from __future__ import annotations
@@ -52,6 +60,8 @@ from sqlalchemy.engine import Engine
 from temporalio.api.enums.v1 import EventType
 from temporalio.api.workflowservice.v1 import GetSystemInfoRequest
 from temporalio.client import Client
+from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.service import RPCError
 from temporalio.worker import Worker
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -67,6 +77,17 @@ from verdictflow.platform.settings import Settings  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 AWAITING_DECISION = "awaiting_decision"
+SDK_METRICS_BASE = 16100  # + the port offset: clear of the tests' and the bench's other ports
+# The worker's SDK series that show evictions and replays (summed over their labels).
+# A cache miss is a workflow task that had to replay its history from the start (the run
+# was evicted, or its task came through the normal queue after the sticky timeout).
+SDK_SERIES = ("temporal_sticky_cache_hit_total", "temporal_sticky_cache_miss_total",
+              "temporal_sticky_cache_total_forced_eviction_total",
+              "temporal_sticky_cache_size", "temporal_workflow_task_execution_failed_total",
+              "temporal_workflow_task_schedule_to_start_latency_sum",
+              "temporal_workflow_task_schedule_to_start_latency_count",
+              "temporal_activity_schedule_to_start_latency_sum",
+              "temporal_activity_schedule_to_start_latency_count")
 
 
 def say(message: str) -> None:
@@ -83,6 +104,8 @@ def own_stack_env(state_dir: Path, off: int) -> dict[str, str]:
         "VF_TEMPORAL_ADDRESS": f"127.0.0.1:{17233 + off}",
         "VF_TEMPORAL_UI_PORT": str(18233 + off),
         "VF_API_PORT": str(18000 + off), "VF_CODEC_SERVER_PORT": str(18081 + off),
+        # The worker's SDK series (sticky cache, replays): read before and after a scenario.
+        "VF_SDK_METRICS_PORT_WORKER": str(SDK_METRICS_BASE + off),
     }
 
 
@@ -155,6 +178,74 @@ def cpu_share(before: list[int], after: list[int]) -> dict[str, float]:
     idle = delta[3] + delta[4]
     return {"cpu_steal_pct": round(100 * delta[7] / total, 2),
             "cpu_busy_pct": round(100 * (total - idle) / total, 1)}
+
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _stat(pid: str) -> tuple[int, float] | None:
+    """A process's session id and CPU seconds (utime + stime, its threads included)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return int(fields[3]), (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def process_cpu(settings: Settings) -> dict[str, float]:
+    """CPU seconds used so far by each supervised process with everything in its session
+    (each leads its own: a launcher's children count to it), and by this bench."""
+    sessions = {pid: name for name, pid in processes.running(settings).items()}
+    used = dict.fromkeys(sessions.values(), 0.0)
+    for entry in os.listdir("/proc"):
+        if entry.isdigit() and (stat := _stat(entry)) and stat[0] in sessions:
+            used[sessions[stat[0]]] += stat[1]
+    own = _stat(str(os.getpid()))
+    used["bench"] = own[1] if own else 0.0
+    return used
+
+
+def cpu_per_item(before: dict[str, float], after: dict[str, float],
+                 items: int) -> dict[str, float]:
+    """CPU seconds per case (or bare workflow) of each process over a scenario, and all."""
+    spent = {name: after[name] - before.get(name, 0.0) for name in sorted(after)}
+    per = {name: round(s / items, 4) for name, s in spent.items()} if items else {}
+    if per:
+        per["all"] = round(sum(spent.values()) / items, 4)
+    return per
+
+
+def sdk_counters(settings: Settings) -> dict[str, float] | None:
+    """The worker's SDK series ``SDK_SERIES`` now, or None (no port, or not answering)."""
+    port = settings.sdk_metrics_port_worker
+    if not port:
+        return None
+    try:
+        body = httpx.get(f"http://{settings.metrics_host}:{port}/metrics", timeout=5).text
+    except httpx.HTTPError:
+        return None
+    found = dict.fromkeys(SDK_SERIES, 0.0)
+    for line in body.splitlines():
+        name = line.split("{", 1)[0].split(" ", 1)[0]
+        if name in found:
+            found[name] += float(line.rsplit(" ", 1)[1])
+    return found
+
+
+def sdk_delta(before: dict[str, float] | None,
+              after: dict[str, float] | None) -> dict[str, float] | None:
+    """Counters as increases over the scenario; the cache size as it was at its end."""
+    if before is None or after is None:
+        return None
+    delta = {name.removeprefix("temporal_"): (after[name] if name.endswith("_size")
+                                               else after[name] - before[name])
+             for name in SDK_SERIES}
+    # Mean wait of a task for the worker (schedule to start), from each histogram's delta.
+    for task in ("workflow_task", "activity"):
+        total = delta.pop(f"{task}_schedule_to_start_latency_sum")
+        count = delta.pop(f"{task}_schedule_to_start_latency_count")
+        delta[f"{task}_schedule_to_start_mean_s"] = round(total / count, 3) if count else 0.0
+    return delta
 
 
 def kafka_version() -> str:
@@ -291,10 +382,11 @@ class Cases:
         return sum(r[1] for r in rows), (rows[0][0] if rows else None)
 
     async def wait(self, sent: dict[str, float], since: float, timeout: float,
-                   stalled: float | None = None, every: float = 0.25) -> dict[str, float]:
+                   stalled: float | None = None, every: float = 1.0) -> dict[str, float]:
         """Until every case reached ``awaiting_decision``, or ``timeout`` passed, or (with
         ``stalled``) no case reached it for that long: filling 10,000 open cases takes
-        longer than any fixed timeout, while a stack that stopped is seen in minutes."""
+        longer than any fixed timeout, while a stack that stopped is seen in minutes. A look
+        every second is enough: the figures use the times the cases recorded."""
         deadline = time.monotonic() + timeout
         count, progress = -1, time.monotonic()
         while True:
@@ -312,13 +404,26 @@ def _epoch(value: Any) -> float:
     return (at if at.tzinfo else at.replace(tzinfo=UTC)).timestamp()
 
 
+def timeout_for(args: argparse.Namespace, n: int) -> float:
+    # A deep backlog on a shared 2-core machine runs at 1-2 cases/s: 900 s cut 2,000 short.
+    return float(args.timeout or max(900, n))
+
+
 # -- bare workflows ----------------------------------------------------------------------
+# Bare starts, and waits for a result, in flight at once: 2,000 starts together outran the
+# RPC deadline, and 2,000 result long-polls the namespace's concurrent poller limit.
+START_AT_ONCE = 100
+WAIT_AT_ONCE = 100
+
+
 async def run_bare(client: Client, run_id: str, activities: int, n: int,
                    at: Callable[[int], float] | None) -> dict[str, Any]:
     """``n`` bare workflows started at once or on schedule; throughput and latency."""
     latencies: list[float] = []
     ends: list[float] = []
     t0 = time.time()
+    starting = asyncio.Semaphore(START_AT_ONCE)
+    waiting = asyncio.Semaphore(WAIT_AT_ONCE)
 
     async def one(i: int) -> None:
         if at is not None:
@@ -326,17 +431,50 @@ async def run_bare(client: Client, run_id: str, activities: int, n: int,
             if delay > 0:
                 await asyncio.sleep(delay)
         started = time.time()
-        handle = await client.start_workflow(
-            bare.BareWorkflow.run, activities, id=f"bench-bare-{run_id}-{activities}-{i}",
-            task_queue=bare.TASK_QUEUE)
-        await handle.result()
-        ends.append(time.time())
-        latencies.append(ends[-1] - started)
+        workflow_id = f"bench-bare-{run_id}-{activities}-{i}"
+        async with starting:
+            await start_bare(client, workflow_id, activities)
+        async with waiting:
+            ended = await bare_closed(client, workflow_id)
+        ends.append(ended)
+        latencies.append(ended - started)
 
     await asyncio.gather(*(one(i) for i in range(n)))
     elapsed = max(ends) - t0
     return {"activities": activities, "n": n, "elapsed_s": round(elapsed, 2),
             "per_s": round(n / elapsed, 2), **summary(latencies)}
+
+
+async def bare_closed(client: Client, workflow_id: str) -> float:
+    """When the server closed the workflow (epoch s): its own record, so a late look at a
+    finished workflow does not add to its time."""
+    handle = client.get_workflow_handle(workflow_id)
+    for attempt in range(10):
+        try:
+            await handle.result()
+            closed = (await handle.describe()).close_time
+            return closed.timestamp() if closed else time.time()
+        except RPCError:
+            if attempt == 9:
+                raise
+            await asyncio.sleep(1 + attempt)
+    raise AssertionError("unreachable")
+
+
+async def start_bare(client: Client, workflow_id: str, activities: int) -> None:
+    """Starts one bare workflow; a start the server took too long to answer is tried again
+    (the id absorbs one that went through meanwhile), as ingest does for a case."""
+    for attempt in range(10):
+        try:
+            await client.start_workflow(bare.BareWorkflow.run, activities, id=workflow_id,
+                                        task_queue=bare.TASK_QUEUE)
+            return
+        except WorkflowAlreadyStartedError:
+            return
+        except RPCError:
+            if attempt == 9:
+                raise
+            await asyncio.sleep(1 + attempt)
 
 
 async def case_activities(client: Client, case_id: str) -> int:
@@ -380,50 +518,71 @@ def measured() -> Iterator[dict[str, Any]]:
     conditions.update(cpu_share(before, cpu_times()))
 
 
+class Profile:
+    """Each process's CPU and the worker's SDK counters at the start of a scenario; ``of``
+    gives what they spent per case (or bare workflow) since."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.cpu = process_cpu(settings)
+        self.sdk = sdk_counters(settings)
+
+    def of(self, items: int) -> dict[str, Any]:
+        return {"cpu_s_per_case": cpu_per_item(self.cpu, process_cpu(self.settings), items),
+                "worker_sdk": sdk_delta(self.sdk, sdk_counters(self.settings))}
+
+
 async def backlog(cases: Cases, client: Client, args: argparse.Namespace,
-                  base: dict[str, Any]) -> tuple[dict[str, Any], int]:
+                  base: dict[str, Any], n: int) -> tuple[dict[str, Any], int]:
     open_before, _ = cases.open_tasks()
+    profile = Profile(cases.settings)
     with measured() as cpu:
         t0 = time.time()
-        sent = await cases.produce(None, args.n)
-        reached = await cases.wait(sent, t0, args.timeout)
+        sent = await cases.produce(None, n)
+        reached = await cases.wait(sent, t0, timeout_for(args, len(sent)))
+    spent = profile.of(len(reached))
     elapsed = (max(reached.values()) - t0) if reached else None
     per_s = round(len(reached) / elapsed, 2) if elapsed else None
     k = await case_activities(client, next(iter(reached))) if reached else 1
-    say(f"backlog: {len(reached)}/{args.n} cases in {elapsed} s; a case runs {k} activities")
+    say(f"backlog: {len(reached)}/{n} cases in {elapsed} s; a case runs {k} activities")
+    bare_profile = Profile(cases.settings)
     with measured() as bare_cpu:
-        bare1 = await run_bare(client, cases.run_id, 1, args.n, None)
-        barek = await run_bare(client, cases.run_id, k, args.n, None)
+        bare1 = await run_bare(client, f"{cases.run_id}-{n}", 1, n, None)
+        barek = await run_bare(client, f"{cases.run_id}-{n}", k, n, None)
+    bare_cpu["cpu_s_per_workflow"] = bare_profile.of(2 * n)["cpu_s_per_case"]
     latency = summary([reached[c] - sent[c] for c in reached])
-    return {**base, "scenario": "backlog", "n": args.n, "open_cases_before": open_before,
-            **cpu, "bare_cpu": bare_cpu, "completed": len(reached),
+    return {**base, "scenario": "backlog", "n": n, "open_cases_before": open_before,
+            "started_at": round(t0, 3), **cpu, "bare_cpu": bare_cpu, "completed": len(reached),
             "elapsed_s": round(elapsed, 2) if elapsed else None, "cases_per_s": per_s,
-            "latency": latency, "case_activities": k,
+            "latency": latency, "case_activities": k, **spent,
             "bare_1_activity": bare1, "bare_same_activities": barek,
             "ratio_to_bare_1_activity": ratio(per_s, bare1["per_s"]),
             "ratio_to_bare_same_activities": ratio(per_s, barek["per_s"])}, k
 
 
 async def steady(cases: Cases, client: Client, args: argparse.Namespace,
-                 base: dict[str, Any], k: int) -> dict[str, Any]:
-    n = max(1, int(args.rate * args.steady_seconds))
+                 base: dict[str, Any], k: int, rate: float) -> dict[str, Any]:
+    n = max(1, int(rate * args.steady_seconds))
     open_before, _ = cases.open_tasks()
 
     def schedule(start: float) -> Callable[[int], float]:
-        return lambda i: start + i / args.rate
+        return lambda i: start + i / rate
 
+    profile = Profile(cases.settings)
     with measured() as cpu:
         t0 = time.time()
         sent = await cases.produce(schedule(time.monotonic()), n)
-        reached = await cases.wait(sent, t0, args.timeout)
+        reached = await cases.wait(sent, t0, timeout_for(args, len(sent)))
+    spent = profile.of(len(reached))
     latency = summary([reached[c] - sent[c] for c in reached])
-    say(f"steady: {len(reached)}/{n} cases at {args.rate}/s, p50 {latency['p50_s']} s")
+    say(f"steady: {len(reached)}/{n} cases at {rate}/s, p50 {latency['p50_s']} s")
     with measured() as bare_cpu:
         bare1 = await run_bare(client, cases.run_id + "s", 1, n, schedule(time.monotonic()))
         barek = await run_bare(client, cases.run_id + "s", k, n, schedule(time.monotonic()))
-    return {**base, "scenario": "steady", "n": n, "rate_per_s": args.rate,
+    return {**base, "scenario": "steady", "n": n, "rate_per_s": rate,
+            "rate_from": "--rate" if args.rate else "half the first backlog's cases/s",
             "open_cases_before": open_before, **cpu, "bare_cpu": bare_cpu,
-            "completed": len(reached), "latency": latency, "case_activities": k,
+            "completed": len(reached), "latency": latency, "case_activities": k, **spent,
             "bare_1_activity": bare1, "bare_same_activities": barek,
             "ratio_to_bare_1_activity": {
                 "p50": ratio(latency["p50_s"], bare1["p50_s"]),
@@ -445,7 +604,8 @@ async def open_cases(cases: Cases, settings: Settings, args: argparse.Namespace,
         sent = await cases.produce(None, filled)
         # No deadline but progress (at 2-5 cases/s, 10,000 take most of an hour); polled
         # every 2 s, as the read of every case reached so far grows with the fill.
-        reached = await cases.wait(sent, t0, float("inf"), stalled=args.timeout, every=2.0)
+        reached = await cases.wait(sent, t0, float("inf"), stalled=timeout_for(args, 0),
+                                   every=2.0)
         fill_s = round(time.time() - t0, 1)
         say(f"open_cases: {len(reached)}/{filled} more in {fill_s} s")
     held, org = cases.open_tasks()
@@ -468,10 +628,19 @@ async def run(settings: Settings, args: argparse.Namespace) -> None:
                     activities=[bare.step])
     async with worker, Cases(settings, run_id) as cases:
         emit = _emitter()
-        line, k = await backlog(cases, client, args, base)
-        emit(line)
+        first: float | None = None
+        k = 1
+        for n in args.n:
+            line, k = await backlog(cases, client, args, base, n)
+            if first is None:
+                first = line["cases_per_s"]
+            else:
+                line["ratio_to_first_backlog"] = ratio(line["cases_per_s"], first)
+                line["first_backlog_n"] = args.n[0]
+            emit(line)
         if args.steady_seconds > 0:
-            emit(await steady(cases, client, args, base, k))
+            rate = args.rate or round((first or 2.0) / 2, 2)
+            emit(await steady(cases, client, args, base, k, rate))
         line = await open_cases(cases, settings, args, base)
         if args.cluster:
             line["cluster_postgres_pss_mb"] = tree_pss_mb(settings, "cluster-postgres")
@@ -484,18 +653,30 @@ def _emitter() -> Callable[[dict[str, Any]], None]:
     return emit
 
 
+def _sizes(value: str) -> list[int]:
+    sizes = [int(v) for v in value.split(",") if v.strip()]
+    if not sizes or min(sizes) < 1:
+        raise argparse.ArgumentTypeError("one or more positive sizes, comma-separated")
+    return sizes
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--n", type=int, default=200, help="verdicts in the backlog")
-    parser.add_argument("--rate", type=float, default=2.0,
-                        help="verdicts/s when steady (keep it under the backlog's cases/s)")
+    parser.add_argument("--n", type=_sizes, default=[200],
+                        help="verdicts in the backlog; several (500,2000): one backlog each, "
+                             "in order, the later ones with ratio_to_first_backlog")
+    parser.add_argument("--rate", type=float, default=0.0,
+                        help="verdicts/s when steady (default: half the first backlog's "
+                             "cases/s)")
     parser.add_argument("--steady-seconds", type=float, default=30.0,
                         help="how long the steady rate is held (0: no steady scenario)")
     parser.add_argument("--open-cases", type=int, default=0,
                         help="open cases to hold for the API figures (opened as needed)")
     parser.add_argument("--page-requests", type=int, default=40)
-    parser.add_argument("--timeout", type=float, default=900.0, help="seconds per scenario")
+    parser.add_argument("--timeout", type=float, default=0.0,
+                        help="seconds a scenario waits for its cases (default: 900, or 1 s "
+                             "per verdict when more)")
     parser.add_argument("--running", action="store_true",
                         help="use the VF_* environment's stack and services; stop nothing")
     parser.add_argument("--cluster", action="store_true",

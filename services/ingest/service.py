@@ -16,9 +16,11 @@ organisation deleted a retracted disclosure) is checked the same way against wha
 case retracted (``deletion_problem``).
 
 Verdicts and receipts are read by two consumers of the one group, each in its own task,
-so a receipt never queues behind a burst of new verdicts; the partitions of each topic
-keep their order. New cases are started only while fewer than
-``VF_INGEST_MAX_IN_FLIGHT`` of those this process started are still busy
+so a receipt never queues behind a burst of new verdicts; the verdicts keep their
+partitions' order. Receipts of different cases are checked and signalled up to
+``VF_INGEST_RECEIPT_LANES`` at once, each case's in its order (``receipt_lane``); the batch
+is committed once all of it was applied or dead-lettered. New cases are started only
+while fewer than ``VF_INGEST_MAX_IN_FLIGHT`` of those this process started are still busy
 (``services.ingest.inflight``): the verdict consumer waits, the receipt consumer goes on.
 
 Cases live on after their last stage until retention purges them, so a late event finds
@@ -29,6 +31,7 @@ gone, and the event is dead-lettered with that reason.
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Collection
 from typing import Any
 
@@ -55,7 +58,7 @@ from services.ingest.routing import (
     route_receipt,
 )
 from verdictflow.domain.case import Stage
-from verdictflow.domain.contract import InvalidEvent, validate_event
+from verdictflow.domain.contract import MAX_EVENT_BYTES, InvalidEvent, validate_event
 from verdictflow.domain.sealing import SealError, verify_receipt
 from verdictflow.domain.topics import (
     DISCLOSURE_DELETED,
@@ -123,7 +126,8 @@ class IngestService:
         await asyncio.gather(
             consume(self.consumer, self.handle, self.dead_letter, log, max_records=50),
             consume(self.receipts_consumer, self.handle, self.dead_letter, log,
-                    max_records=200))
+                    max_records=200, lane=receipt_lane,
+                    lanes=self.settings.ingest_receipt_lanes))
 
     def _stages(self, case_ids: Collection[str]) -> dict[str, str]:
         with self.read_model.session() as s:
@@ -278,6 +282,20 @@ def _operator_summary(action: StartCase) -> dict[str, Any]:
     return {"static_summary": _plain(static_summary(action.case_id, district)),
             "static_details": _plain(static_details(action.case_id, district,
                                                     case.registered_event_id))}
+
+
+def receipt_lane(record: Record) -> str:
+    """The case a receipt names (its subject), so that one case's receipts keep their order.
+    Only a grouping: the record is validated by its handler as ever, and whatever cannot be
+    read here shares the one lane ``""``."""
+    value = record.value or b""
+    if len(value) > MAX_EVENT_BYTES:
+        return ""
+    try:
+        subject = json.loads(value).get("subject")
+    except (ValueError, AttributeError):
+        return ""
+    return subject if isinstance(subject, str) else ""
 
 
 def _validate(record: Record, types: tuple[str, ...]) -> dict[str, Any]:

@@ -162,3 +162,95 @@ async def test_a_client_waits_for_the_broker_to_come_back() -> None:
 
     await start_when_reachable(Client())
     assert attempts == 4
+
+
+# -- lanes: one case's records in order, different cases at once --------------------------
+def by_key(record: Record) -> str:
+    return (record.key or b"").decode()
+
+
+async def test_lanes_keep_each_lanes_order_and_run_lanes_at_once() -> None:
+    records = [Record(offset=i, key=k) for i, k in enumerate([b"a", b"b", b"a", b"b"])]
+    b_started = asyncio.Event()
+    done: list[int] = []
+
+    async def handle(record: Record) -> None:
+        if record.offset == 0:  # a's first waits for b's first: one at a time would never end
+            await asyncio.wait_for(b_started.wait(), timeout=5)
+        if record.offset == 1:
+            b_started.set()
+        done.append(record.offset)
+
+    letters: list[str] = []
+
+    async def dead_letter(_r: Record, reason: str) -> None:
+        letters.append(reason)
+
+    await delivery.deliver_in_lanes(records, by_key, 4, handle, dead_letter, Log())
+    assert sorted(done) == [0, 1, 2, 3] and letters == []
+    assert done.index(0) < done.index(2) and done.index(1) < done.index(3)
+    assert done.index(1) < done.index(0)  # b went while a's first waited
+
+
+async def test_a_poison_record_in_one_lane_is_dead_lettered_and_the_rest_applied() -> None:
+    records = [Record(offset=i, key=k) for i, k in enumerate([b"a", b"a", b"b"])]
+    applied: list[int] = []
+    letters: list[tuple[int, str]] = []
+
+    async def handle(record: Record) -> None:
+        if record.offset == 0:
+            raise Poison("receipt refused: case has sent no disclosure")
+        applied.append(record.offset)
+
+    async def dead_letter(record: Record, reason: str) -> None:
+        letters.append((record.offset, reason))
+
+    await delivery.deliver_in_lanes(records, by_key, 2, handle, dead_letter, Log())
+    assert sorted(applied) == [1, 2]
+    assert letters == [(0, "receipt refused: case has sent no disclosure")]
+
+
+class Stop(Exception):
+    pass
+
+
+class Consumer:
+    """One batch, then ``Stop``; each commit notes which records were applied by then."""
+
+    def __init__(self, batch: dict[object, list[Record]]) -> None:
+        self.batch = batch
+        self.commits: list[tuple[dict, list[int]]] = []
+        self.applied: list[int] = []
+
+    async def getmany(self, **_kw: object) -> dict[object, list[Record]]:
+        if self.batch is None:
+            raise Stop
+        batch, self.batch = self.batch, None  # type: ignore[assignment]
+        return batch
+
+    async def commit(self, offsets: dict) -> None:
+        self.commits.append((offsets, sorted(self.applied)))
+
+    def highwater(self, _tp: object) -> None:
+        return None
+
+
+async def test_with_lanes_a_partition_is_committed_only_after_all_its_records() -> None:
+    records = [Record(offset=i, key=k) for i, k in enumerate([b"a", b"b", b"c", b"a"])]
+    consumer = Consumer({"tp0": records})
+    release = asyncio.Event()
+
+    async def handle(record: Record) -> None:
+        if record.key == b"c":
+            await asyncio.wait_for(release.wait(), timeout=5)  # the slow lane
+        elif record.offset == 3:
+            release.set()
+        consumer.applied.append(record.offset)
+
+    async def dead_letter(_r: Record, _reason: str) -> None:
+        raise AssertionError("nothing here is poison")
+
+    with pytest.raises(Stop):
+        await delivery.consume(consumer, handle, dead_letter, Log(),  # type: ignore[arg-type]
+                               lane=by_key, lanes=3)
+    assert consumer.commits == [({"tp0": 4}, [0, 1, 2, 3])]

@@ -14,6 +14,13 @@ holds everywhere:
 Offsets are committed per partition after every record of the batch was applied or
 dead-lettered (at-least-once; handlers are idempotent on the event id). A crash or a
 rebalance before the commit replays the batch.
+
+Records are delivered one after another in partition order, unless the consumer gives a
+``lane`` (``consume(..., lane=..., lanes=n)``): then the records of a batch that share a lane
+(e.g. one case) still go one after another in their order, and up to ``n`` lanes go at
+once. A handler that waits on another system (ingest's receipts: a lookup and a signal
+per record) then no longer makes every record behind it wait too. The commit still
+follows the whole batch; only dead letters of different lanes may land out of order.
 """
 
 from __future__ import annotations
@@ -33,6 +40,7 @@ from verdictflow.platform.metrics import consumer_lag
 
 Handler = Callable[[Record], Awaitable[None]]
 DeadLetter = Callable[[Record, str], Awaitable[None]]
+Lane = Callable[[Record], str]  # records of one lane keep their order
 
 ATTEMPTS = 3  # for failures that are neither poison nor infrastructure: a bug or bad data
 MAX_BACKOFF_S = 30.0
@@ -125,13 +133,20 @@ async def _until_dead_lettered(record: Record, reason: str, dead_letter: DeadLet
 
 
 async def consume(consumer: AIOKafkaConsumer, handle: Handler, dead_letter: DeadLetter,
-                  log: Any, *, max_records: int = 200) -> None:
-    """Delivers every record in order and commits each partition's batch once delivered."""
+                  log: Any, *, max_records: int = 200, lane: Lane | None = None,
+                  lanes: int = 1) -> None:
+    """Delivers every record in order (in its lane's order, with ``lane``: up to ``lanes``
+    lanes at once) and commits each partition's batch once all of it was delivered."""
     while True:
         batch = await consumer.getmany(timeout_ms=1000, max_records=max_records)
+        if lane is not None and lanes > 1:
+            await deliver_in_lanes(
+                [r for records in batch.values() for r in records], lane, lanes,
+                handle, dead_letter, log)
         for tp, records in batch.items():
-            for record in records:
-                await deliver(record, handle, dead_letter, log)
+            if lane is None or lanes <= 1:
+                for record in records:
+                    await deliver(record, handle, dead_letter, log)
             try:
                 await consumer.commit({tp: records[-1].offset + 1})
             except KafkaError as exc:
@@ -144,6 +159,29 @@ async def consume(consumer: AIOKafkaConsumer, handle: Handler, dead_letter: Dead
                 consumer_lag(tp.topic, tp.partition, highwater - (records[-1].offset + 1))
         if not batch:  # caught up, or nothing fetched yet: what the fetches last said
             await _idle_lag(consumer)
+
+
+async def deliver_in_lanes(records: list[Record], lane: Lane, lanes: int, handle: Handler,
+                           dead_letter: DeadLetter, log: Any) -> None:
+    """Delivers ``records``: those of one lane in their order, up to ``lanes`` lanes at once;
+    returns when every record was applied or dead-lettered (``deliver`` never gives up)."""
+    by_lane: dict[str, list[Record]] = {}
+    for record in records:
+        by_lane.setdefault(lane(record), []).append(record)
+    room = asyncio.Semaphore(lanes)
+
+    async def run(queue: list[Record]) -> None:
+        async with room:
+            for record in queue:
+                await deliver(record, handle, dead_letter, log)
+
+    tasks = [asyncio.create_task(run(queue)) for queue in by_lane.values()]
+    try:
+        await asyncio.gather(*tasks)
+    finally:  # cancelled (the service stops): none of the batch is committed, nor left running
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
 
 async def _idle_lag(consumer: AIOKafkaConsumer) -> None:

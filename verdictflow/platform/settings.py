@@ -101,6 +101,10 @@ class Settings(BaseSettings):
     # and changes to existing cases go on). A case counts at most ``ingest_in_flight_seconds``.
     ingest_max_in_flight: int = Field(default=64, ge=0, le=100_000)
     ingest_in_flight_seconds: float = Field(default=120.0, gt=0, le=240)
+    # Receipts of different cases checked and signalled this many at once (one case's in
+    # order): each waits on Temporal, and one at a time capped a deep backlog at the rate
+    # one receipt's round trip allows. 1: one after another, as before.
+    ingest_receipt_lanes: int = Field(default=16, ge=1, le=256)
 
     # The worker (services/worker.py; README "Worker tuning"). Open cases wait for a
     # caseworker for days and wake a few times (a reminder, the decision); only cases in
