@@ -284,17 +284,21 @@ def _operator_summary(action: StartCase) -> dict[str, Any]:
                                                     case.registered_event_id))}
 
 
+def _json_field(record: Record, name: str) -> Any:
+    value = record.value or b""
+    if len(value) > MAX_EVENT_BYTES:
+        return None
+    try:
+        return json.loads(value).get(name)
+    except (ValueError, AttributeError, RecursionError):
+        return None
+
+
 def receipt_lane(record: Record) -> str:
     """The case a receipt names (its subject), so that one case's receipts keep their order.
     Only a grouping: the record is validated by its handler as ever, and whatever cannot be
     read here shares the one lane ``""``."""
-    value = record.value or b""
-    if len(value) > MAX_EVENT_BYTES:
-        return ""
-    try:
-        subject = json.loads(value).get("subject")
-    except (ValueError, AttributeError):
-        return ""
+    subject = _json_field(record, "subject")
     return subject if isinstance(subject, str) else ""
 
 

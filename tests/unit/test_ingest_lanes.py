@@ -22,5 +22,6 @@ def test_a_receipt_goes_in_the_lane_of_the_case_it_names() -> None:
 
 def test_what_cannot_be_read_shares_one_lane() -> None:
     for value in (None, b"", b"{oops", b"[1, 2]", b'{"subject": 7}',
-                  json.dumps({"subject": "x" * MAX_EVENT_BYTES}).encode()):
+                  json.dumps({"subject": "x" * MAX_EVENT_BYTES}).encode(),
+                  b"[" * 30_000 + b"]" * 30_000):  # under the size limit, too deep to parse
         assert receipt_lane(Record(value)) == ""  # type: ignore[arg-type]
