@@ -19,6 +19,7 @@ from activities.casebook import CaseBookActivities
 from activities.disclosure import DisclosureActivities
 from services.ingest.routing import receipt_problem
 from services.ingest.service import IngestService
+from tests.unit.test_record_stage_earlier import Events as StageEvents
 from tests.workflows.fakes import CPR, NAME, decision, verdict
 from verdictflow.domain.sealing import SealedDisclosure, sealed_digest
 from verdictflow.domain.topics import HOUSING_DISCLOSURES
@@ -37,14 +38,7 @@ CASE = "case-" + "7" * 32
 DISCLOSURE = f"{CASE}-d1"
 
 
-class Events:
-    def __init__(self) -> None:
-        self.sent: list[tuple[str, str, dict[str, Any]]] = []
-
-    async def publish(self, topic: str, key: str, event: dict[str, Any],
-                      headers: Any = None) -> None:
-        self.sent.append((topic, key, event))
-
+class Events(StageEvents):
     def disclosures(self) -> list[dict[str, Any]]:
         return [e for topic, _, e in self.sent if topic == HOUSING_DISCLOSURES]
 
