@@ -90,7 +90,7 @@ unit: install
 
 # What a case costs beside bare Temporal workflows on the same server: one JSON line per
 # scenario. Its own stack on ports moved by VF_BENCH_PORT_OFFSET (500). By default the
-# issue's scenarios in one run (about 40 min on 2 cores): 500 and 2,000 at once, steady at
+# issue's scenarios in one run (about 20 min on 2 cores): 500 and 2,000 at once, steady at
 # half the 500 backlog's rate, 10,000 open cases. BENCH_ARGS replaces them (--running for
 # the VF_* stack); bench-quick is a short run of every scenario (a few minutes).
 BENCH_ARGS ?= --n 500,2000 --steady-seconds 60 --open-cases 10000
