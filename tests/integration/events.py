@@ -54,3 +54,11 @@ def change(verdict_id: str, type_: str) -> dict[str, Any]:
         "datacontenttype": "application/json",
         "data": {"verdict_id": verdict_id, "decided_on": date.today().isoformat()},
     }
+
+
+def ophaevelse(terminated: date) -> dict[str, Any]:
+    """A caseworker's decision to terminate the lease by ophævelse on nr. 10, as the task
+    API takes it (``POST /tasks/{id}/decision``)."""
+    return {"outcome": "terminate", "termination_date": terminated.isoformat(),
+            "route": "ophaevelse", "ground": "almenlejeloven § 90, stk. 1, nr. 10",
+            "justification": "Grov vold i området; lejemålet ophæves (§ 90, stk. 1, nr. 10)."}

@@ -24,7 +24,7 @@ import pytest
 from infra import cluster, processes, stack
 from services.api.app import create_app
 from services.api.auth import issue_dev_token
-from tests.integration.events import CPR, NAME, OFFENCE, registered
+from tests.integration.events import CPR, NAME, OFFENCE, ophaevelse, registered
 from tests.integration.platform import as_json, eventually, produce, read_topic, running_platform
 from verdictflow.domain.identity import case_id_for
 from verdictflow.domain.topics import ALL_TOPICS, CASE_EVENTS, POLICE_VERDICTS, REENTRY_BLOCKS
@@ -82,10 +82,8 @@ async def test_one_verdict_through_the_cluster(base: Settings) -> None:
                 return next((t for t in tasks if t["case_id"] == case_id), None)
 
             task = await eventually(my_task, timeout=120, what="the decision task to open")
-            decision = await api.post(f"/tasks/{task['task_id']}/decision", headers=auth, json={
-                "outcome": "terminate", "termination_date": terminated.isoformat(),
-                "route": "ophaevelse", "ground": "almenlejeloven § 90, stk. 1, nr. 10",
-                "justification": "Grov vold i området; lejemålet ophæves (§ 90, stk. 1, nr. 10)."})
+            decision = await api.post(f"/tasks/{task['task_id']}/decision", headers=auth,
+                                      json=ophaevelse(terminated))
             assert decision.status_code == 200, decision.text
 
         async def block_placed() -> dict | None:

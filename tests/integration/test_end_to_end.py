@@ -14,7 +14,7 @@ from aiokafka import AIOKafkaProducer
 
 from services.api.app import create_app
 from services.api.auth import issue_dev_token
-from tests.integration.events import CPR, NAME, OFFENCE, registered
+from tests.integration.events import CPR, NAME, OFFENCE, ophaevelse, registered
 from tests.integration.platform import as_json, eventually, read_topic, running_platform
 from verdictflow.domain.case import add_years
 from verdictflow.domain.identity import case_id_for, person_ref
@@ -64,10 +64,8 @@ async def test_verdict_to_reentry_block(stack) -> None:  # noqa: ANN001
             assert (await api.get(f"/tasks/{task['task_id']}",
                                   headers={"Authorization": f"Bearer {other}"})).status_code == 404
 
-            decision = await api.post(f"/tasks/{task['task_id']}/decision", headers=auth, json={
-                "outcome": "terminate", "termination_date": terminated.isoformat(),
-                "route": "ophaevelse", "ground": "almenlejeloven § 90, stk. 1, nr. 10",
-                "justification": "Grov vold i området; lejemålet ophæves (§ 90, stk. 1, nr. 10)."})
+            decision = await api.post(f"/tasks/{task['task_id']}/decision", headers=auth,
+                                      json=ophaevelse(terminated))
             assert decision.status_code == 200, decision.text
 
         async def block_placed() -> dict | None:

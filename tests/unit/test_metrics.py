@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import socket
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
@@ -29,6 +28,7 @@ from temporalio.api.common.v1 import Payload, Payloads
 from activities.casebook import CaseBookActivities
 from services.api.app import create_app
 from services.codec_server.app import create_codec_app
+from tests.unit.test_delivery import Record
 from verdictflow.domain.dead_letter_reasons import REASON_CODES, reason_code
 from verdictflow.platform.deadletter import DeadLetters
 from verdictflow.platform.delivery import consume
@@ -41,16 +41,6 @@ from workflows.case.messages import StageChange, TaskClosing, TaskOpening
 
 CASE = "case-" + "7" * 32
 CPR = "0101901234"
-
-
-@dataclass
-class Record:
-    topic: str = "police.verdicts.v1"
-    partition: int = 0
-    offset: int = 7
-    key: bytes | None = b"KBV-1"
-    value: bytes | None = b"{}"
-    headers: list[Any] = field(default_factory=list)
 
 
 def free_port() -> int:

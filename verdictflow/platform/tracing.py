@@ -83,17 +83,20 @@ class _ActivityInbound(temporalio.worker.ActivityInboundInterceptor):
 
 class _WorkflowOutbound(temporalio.worker.WorkflowOutboundInterceptor):
     def start_activity(self, input: temporalio.worker.StartActivityInput) -> Any:
-        trace = _workflow_trace.get()
-        if trace is not None and TRACE_HEADER not in input.headers:
-            input.headers = {**input.headers, TRACE_HEADER: trace}
+        input.headers = _with_workflow_trace(input.headers)
         return super().start_activity(input)
 
     def start_local_activity(self, input: temporalio.worker.StartLocalActivityInput) -> Any:
         # A local activity logs like any other (the delivery, the task: they record stages).
-        trace = _workflow_trace.get()
-        if trace is not None and TRACE_HEADER not in input.headers:
-            input.headers = {**input.headers, TRACE_HEADER: trace}
+        input.headers = _with_workflow_trace(input.headers)
         return super().start_local_activity(input)
+
+
+def _with_workflow_trace(headers: Mapping[str, Payload]) -> Mapping[str, Payload]:
+    trace = _workflow_trace.get()
+    if trace is None or TRACE_HEADER in headers:
+        return headers
+    return {**headers, TRACE_HEADER: trace}
 
 
 class _WorkflowInbound(temporalio.worker.WorkflowInboundInterceptor):
