@@ -18,12 +18,17 @@ import pytest
 import pytest_asyncio
 from temporalio.testing import WorkflowEnvironment
 
+from verdictflow.platform.ast_guard import serialise_ast_parse
 from verdictflow.platform.keys import FileKeyStore, provision
 from verdictflow.platform.reference import load_reference
 from verdictflow.platform.settings import Settings
 from verdictflow.platform.temporal import data_converter
 
 BIN = Path(sys.executable).parent
+
+# pytest renders a failed test with ast.parse while worker threads in this process may be
+# formatting tracebacks of their own: on CPython 3.11.7 that race crashed a CI session.
+serialise_ast_parse()
 
 
 @pytest.fixture(scope="session")

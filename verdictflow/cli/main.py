@@ -16,6 +16,7 @@ from verdictflow.cli.ops import ops_app
 from verdictflow.cli.policy import policy_app
 from verdictflow.cli.reentry import reentry_app
 from verdictflow.cli.report import report_app
+from verdictflow.platform.ast_guard import serialise_ast_parse
 from verdictflow.platform.settings import get_settings
 
 if TYPE_CHECKING:  # imported where used: a command loads only what it needs
@@ -561,6 +562,7 @@ def main() -> None:
     abort the interpreter while it finalizes (sdk-python#300), turning a success into
     exit code 134.
     """
+    serialise_ast_parse()
     code: int = 0
     try:
         app()
