@@ -32,6 +32,7 @@ from verdictflow.domain.requests import OpenRequest, request_workflow_id
 from verdictflow.domain.topics import VERDICT_FINALIZED, VERDICT_OVERTURNED
 from verdictflow.domain.verdict import Sentence
 from verdictflow.platform.codec import EncryptionCodec
+from verdictflow.platform.payloads import PayloadConverter
 from workflows.case.messages import (
     CaseInput,
     CourtOutcomeRecord,
@@ -55,6 +56,7 @@ REPLAY_KEY_ID, REPLAY_KEY = "replay-fixture", b"verdictflow-replay-fixture-key-1
 def replay_converter() -> temporalio.converter.DataConverter:
     return dataclasses.replace(
         temporalio.converter.default(),
+        payload_converter_class=PayloadConverter,  # as the worker reads them
         payload_codec=EncryptionCodec(REPLAY_KEY_ID, {REPLAY_KEY_ID: REPLAY_KEY}),
     )
 

@@ -19,6 +19,7 @@ from temporalio.runtime import (
 
 from verdictflow.platform.codec import EncryptionCodec
 from verdictflow.platform.keys import KeyStore
+from verdictflow.platform.payloads import PayloadConverter
 from verdictflow.platform.settings import Settings
 from verdictflow.platform.tracing import TracingInterceptor
 
@@ -29,6 +30,7 @@ def data_converter(keys: KeyStore, *, worker: bool = False) -> temporalio.conver
     primary, all_keys = keys.codec_keys()
     return dataclasses.replace(
         temporalio.converter.default(),
+        payload_converter_class=PayloadConverter,
         payload_codec=EncryptionCodec(primary, all_keys, case_keys=keys.case_keys(),
                                       seal_after_purge=worker),
         # Failure messages and stack traces can quote personal data: encrypt them too.
