@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, date, datetime
+from typing import Any
 
+from sqlmodel import col, select
 from temporalio import activity
 
 from activities.deps import Deps
@@ -62,16 +64,22 @@ async def record_stages(deps: Deps, changes: list[StageChange]) -> None:
     its event id is derived from the same key. Shared by every activity that records the
     stage it brings about (``record_stage``, ``open_task``, ``deliver_disclosure``).
     """
-    for change in changes:
-        await _record_one(deps, change)
+    if not changes:
+        return
+    # One transaction for the changes and one acknowledgement for their events: a step
+    # records up to three stages (the delivery: registered, assessed, disclosed).
+    new = await asyncio.to_thread(_upsert_cases, deps.read_model, changes)
+    for change, is_new in zip(changes, new, strict=True):
+        if is_new:  # once per stage change (a retry finds its history row): the operator's line
+            log.info("stage_changed", case_id=change.case_id, stage=change.stage,
+                     seq=change.seq)
+            metrics.stage_entered(change.stage)
+    await deps.publisher.publish_in_order(
+        CASE_EVENTS, [(change.case_id, stage_event(change)) for change in changes])
 
 
-async def _record_one(deps: Deps, change: StageChange) -> None:
-    if await asyncio.to_thread(_upsert_case, deps.read_model, change):
-        # Once per stage change (a retry finds its history row): the operator's line.
-        log.info("stage_changed", case_id=change.case_id, stage=change.stage,
-                 seq=change.seq)
-        metrics.stage_entered(change.stage)
+def stage_event(change: StageChange) -> dict[str, Any]:
+    """``case.events.v1``'s record of a stage change; its id derived from (case_id, seq)."""
     data = {
         "case_id": change.case_id,
         "seq": change.seq,
@@ -85,39 +93,46 @@ async def _record_one(deps: Deps, change: StageChange) -> None:
         "outcome": change.outcome,
         "rules_failed": change.rules_failed,
     }
-    event = cloud_event(
+    return cloud_event(
         type=CASE_STAGE_CHANGED,
         subject=change.case_id,
         data=data,
         time=change.at,
         idempotency_key=f"{change.case_id}:stage:{change.seq}",
     )
-    await deps.publisher.publish(CASE_EVENTS, change.case_id, event)
 
 
-def _upsert_case(db: Database, change: StageChange) -> bool:
-    """Writes the change; True if its history row is new (not a retry)."""
+def _upsert_cases(db: Database, changes: list[StageChange]) -> list[bool]:
+    """Writes the changes in order; for each, True if its history row is new (not a retry)."""
     with db.session() as s:
         # The history first, in the same transaction: a repeated change finds its row
         # (the key is (case_id, seq)) and a change older than the case row still lands.
-        new = s.get(CaseStageRecord, (change.case_id, change.seq)) is None
-        if new:
-            s.add(stage_record(change))
-        row = s.get(CaseRecord, change.case_id)
-        if row is None:
-            row = CaseRecord(case_id=change.case_id, stage=change.stage)
-        elif row.stage_seq >= change.seq:
-            s.commit()
-            return new  # an older or repeated change
-        for name in ("stage", "police_district", "partnership_id", "area_id",
-                     "housing_org_id", "person_ref", "eligibility", "policy_version",
-                     "outcome"):
-            value = getattr(change, name)
-            if value is not None:
-                setattr(row, name, value)
-        row.stage_seq = change.seq
-        row.updated_at = utcnow()
-        s.add(row)
+        known = set(s.exec(select(CaseStageRecord.case_id, CaseStageRecord.seq).where(
+            col(CaseStageRecord.case_id).in_({c.case_id for c in changes}),
+            col(CaseStageRecord.seq).in_({c.seq for c in changes}))).all())
+        rows: dict[str, CaseRecord] = {}
+        new: list[bool] = []
+        for change in changes:
+            key = (change.case_id, change.seq)
+            new.append(key not in known)
+            if key not in known:
+                known.add(key)
+                s.add(stage_record(change))
+            row = rows.get(change.case_id) or s.get(CaseRecord, change.case_id)
+            if row is None:
+                row = CaseRecord(case_id=change.case_id, stage=change.stage)
+            elif row.stage_seq >= change.seq:
+                continue  # an older or repeated change
+            rows[change.case_id] = row
+            for name in ("stage", "police_district", "partnership_id", "area_id",
+                         "housing_org_id", "person_ref", "eligibility", "policy_version",
+                         "outcome"):
+                value = getattr(change, name)
+                if value is not None:
+                    setattr(row, name, value)
+            row.stage_seq = change.seq
+            row.updated_at = utcnow()
+            s.add(row)
         s.commit()
         return new
 

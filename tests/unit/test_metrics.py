@@ -68,6 +68,11 @@ class StubPublisher:
                       headers: Any = None) -> None:
         pass
 
+    async def publish_in_order(self, topic: str, events: list[tuple[str, dict[str, Any]]],
+                               ) -> None:
+        for key, event in events:
+            await self.publish(topic, key, event)
+
     async def publish_raw(self, topic: str, key: bytes | None, value: bytes,
                           headers: list[Any]) -> None:
         self.raw.append((topic, key, value, headers))

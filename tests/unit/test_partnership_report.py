@@ -65,6 +65,11 @@ class StubPublisher:
                       headers: Any = None) -> None:
         self.sent.append((topic, key, event))
 
+    async def publish_in_order(self, topic: str, events: list[tuple[str, dict[str, Any]]],
+                               ) -> None:
+        for key, event in events:
+            await self.publish(topic, key, event)
+
 
 @dataclass
 class World:

@@ -26,6 +26,11 @@ class Events:
                       headers: Any = None) -> None:
         self.sent.append((topic, key, event))
 
+    async def publish_in_order(self, topic: str, events: list[tuple[str, dict[str, Any]]],
+                               ) -> None:
+        for key, event in events:
+            await self.publish(topic, key, event)
+
 
 async def test_earlier_stages_are_recorded_first_each_with_its_seq_and_time(
         tmp_path: Path) -> None:
