@@ -546,8 +546,21 @@ class VerdictCaseWorkflow:
         await workflow.wait_condition(
             lambda: self._state.block is not None or self._state.overturned)
         if self._state.overturned and self._state.block is None:
-            await handle.signal(ReentryBlockWorkflow.lift, LiftRequest(LiftReason.OVERTURNED))
+            await self._lift(handle, LiftReason.OVERTURNED)
         await watcher
+
+    async def _lift(self, block: workflow.ChildWorkflowHandle[ReentryBlockWorkflow, BlockResult],
+                    reason: LiftReason) -> None:
+        """Asks the block to lift. A block that ended meanwhile has nothing left to lift:
+        its end reaches the case through the child's result (``state.block``). It does end
+        between two asks: an overturn after the route had ended asked twice, and a block
+        lifted by the first ask (an activity, then done) could be gone before the second
+        reached it, which failed the case (``ExternalWorkflowExecutionNotFound``)."""
+        try:
+            await block.signal(ReentryBlockWorkflow.lift, LiftRequest(reason))
+        except ApplicationError as err:
+            if err.type != "ExternalWorkflowExecutionNotFound":
+                raise
 
     def _block_input(self, decision: DecisionRequest, eligibility: EligibilityDecision,
                      terms: CaseTerms, placed_on: date) -> BlockInput:
@@ -1025,11 +1038,10 @@ class VerdictCaseWorkflow:
                           else Stage.REENTRY_BLOCKED)
         lift = await self._await_route(progress, eligibility.housing_org_id or "")
         if state.block is None and (lift is not None or state.overturned):
-            await handle.signal(ReentryBlockWorkflow.lift,
-                                LiftRequest(lift or LiftReason.OVERTURNED))
+            await self._lift(handle, lift or LiftReason.OVERTURNED)
         await workflow.wait_condition(lambda: state.block is not None or state.overturned)
         if state.overturned and state.block is None:
-            await handle.signal(ReentryBlockWorkflow.lift, LiftRequest(LiftReason.OVERTURNED))
+            await self._lift(handle, LiftReason.OVERTURNED)
         await watcher
 
     async def _await_route(self, progress: RouteProgress, org_id: str) -> LiftReason | None:
