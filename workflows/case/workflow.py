@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -159,6 +159,16 @@ LEAN_PATCH = "lean-before-decision"
 # is found on replay only if the result and the code after it fell in the same workflow
 # task, which a task that ran out of time under load breaks (seen as TMPRL1100 on replay).
 DELIVERY_PATCH = "lean-disclosure"
+
+
+async def _unless_ended(signal: Awaitable[None]) -> None:
+    """Sends a signal to a child that may have ended meanwhile: then it has nothing left to
+    act on, and the child's result tells the case how it ended. Any other failure stands."""
+    try:
+        await signal
+    except ApplicationError as err:
+        if err.type != "ExternalWorkflowExecutionNotFound":
+            raise
 
 
 @workflow.defn(name="VerdictCase")
@@ -523,8 +533,9 @@ class VerdictCaseWorkflow:
 
         async def withdraw_if_overturned() -> None:
             await workflow.wait_condition(lambda: self._state.overturned)
-            await handle.signal(MunicipalityFollowUpWorkflow.withdraw,
-                                FollowUpWithdrawal("verdict_overturned"))
+            # A follow-up the municipality closed already has nothing to withdraw.
+            await _unless_ended(handle.signal(MunicipalityFollowUpWorkflow.withdraw,
+                                              FollowUpWithdrawal("verdict_overturned")))
 
         # Deterministic: a workflow task, woken only by the case's own state.
         self._followup_watch = asyncio.create_task(withdraw_if_overturned())
@@ -556,11 +567,7 @@ class VerdictCaseWorkflow:
         between two asks: an overturn after the route had ended asked twice, and a block
         lifted by the first ask (an activity, then done) could be gone before the second
         reached it, which failed the case (``ExternalWorkflowExecutionNotFound``)."""
-        try:
-            await block.signal(ReentryBlockWorkflow.lift, LiftRequest(reason))
-        except ApplicationError as err:
-            if err.type != "ExternalWorkflowExecutionNotFound":
-                raise
+        await _unless_ended(block.signal(ReentryBlockWorkflow.lift, LiftRequest(reason)))
 
     def _block_input(self, decision: DecisionRequest, eligibility: EligibilityDecision,
                      terms: CaseTerms, placed_on: date) -> BlockInput:
