@@ -41,14 +41,15 @@ EFFECT: EffectOptions = {"start_to_close_timeout": EFFECT_TIMEOUT, "retry_policy
 # the partnership from reference data, the assessment on the pinned policy) run as *local*
 # activities: in the workflow's own task, with no activity task of their own to schedule,
 # dispatch and complete. A local activity is at-least-once like any other, and more than
-# once after a lost worker task; for a read or a computation that is harmless, which is why
-# only these run locally (never an effect: those keep ``EFFECT``).
+# once after a lost worker task; for a read or a computation that is harmless. An effect
+# keeps ``EFFECT`` unless it is idempotent on a key kept outside the workflow
+# (``LOCAL_EFFECT`` below).
 # A read takes well under a second; 10 s cuts off a hung connection without holding the
 # workflow task long.
 LOCAL_READ_TIMEOUT = timedelta(seconds=10)
 
 
-class LocalReadOptions(TypedDict):
+class LocalOptions(TypedDict):
     start_to_close_timeout: timedelta
     retry_policy: RetryPolicy
 
@@ -57,7 +58,7 @@ class LocalReadOptions(TypedDict):
 # and for the same reason: configuration or reference data away for hours must not fail a
 # case (the SDK backs a long-failing local activity off with timers, not a busy loop), and
 # bad input (ValueError) fails at once.
-LOCAL_READ: LocalReadOptions = {"start_to_close_timeout": LOCAL_READ_TIMEOUT,
+LOCAL_READ: LocalOptions = {"start_to_close_timeout": LOCAL_READ_TIMEOUT,
                                 "retry_policy": RETRY}
 
 
@@ -70,5 +71,5 @@ LOCAL_READ: LocalReadOptions = {"start_to_close_timeout": LOCAL_READ_TIMEOUT,
 # task has the effect of running once. Its attempts are short (a publish and a few
 # writes); Kafka or the database away is retried without end, backed off with timers.
 LOCAL_EFFECT_TIMEOUT = timedelta(seconds=10)
-LOCAL_EFFECT: LocalReadOptions = {"start_to_close_timeout": LOCAL_EFFECT_TIMEOUT,
+LOCAL_EFFECT: LocalOptions = {"start_to_close_timeout": LOCAL_EFFECT_TIMEOUT,
                                   "retry_policy": RETRY}

@@ -137,14 +137,15 @@ async def consume(consumer: AIOKafkaConsumer, handle: Handler, dead_letter: Dead
                   lanes: int = 1) -> None:
     """Delivers every record in order (in its lane's order, with ``lane``: up to ``lanes``
     lanes at once) and commits each partition's batch once all of it was delivered."""
+    lane_of = lane if lanes > 1 else None  # None: one record after another
     while True:
         batch = await consumer.getmany(timeout_ms=1000, max_records=max_records)
-        if lane is not None and lanes > 1:
+        if lane_of is not None:
             await deliver_in_lanes(
-                [r for records in batch.values() for r in records], lane, lanes,
+                [r for records in batch.values() for r in records], lane_of, lanes,
                 handle, dead_letter, log)
         for tp, records in batch.items():
-            if lane is None or lanes <= 1:
+            if lane_of is None:
                 for record in records:
                     await deliver(record, handle, dead_letter, log)
             try:

@@ -289,7 +289,7 @@ class VerdictCaseWorkflow:
         if self._current:
             disclosed = self._next_change(Stage.DISCLOSED)
             delivery = DisclosureDelivery(seal, org_id, workflow.now().isoformat(),
-                                          stages=self._with_held(disclosed))
+                                          stages=[*self._take_held(), disclosed])
             delivered = await workflow.execute_local_activity_method(
                 DisclosureActivities.deliver_disclosure, delivery, **LOCAL_EFFECT)
             disclosure.digest = delivered.digest
@@ -369,7 +369,7 @@ class VerdictCaseWorkflow:
             # The task and the stage it opens in one call; the sealed copy from the read
             # model (a review task has none).
             opened_stage = self._next_change(stage)
-            opened_stage.earlier, self._held = self._held, []
+            opened_stage.earlier = self._take_held()
             task_opening.stage = opened_stage
             if kind == TaskKind.DECISION and self._state.disclosure:
                 task_opening.disclosure_id = self._state.disclosure.disclosure_id
@@ -966,7 +966,7 @@ class VerdictCaseWorkflow:
         if hold:
             self._held.append(change)
             return
-        change.earlier, self._held = self._held, []
+        change.earlier = self._take_held()
         await workflow.execute_activity_method(CaseBookActivities.record_stage, change, **EFFECT)
 
     def _entered(self, stage: Stage, rules_failed: list[str] | None = None,
@@ -1009,10 +1009,10 @@ class VerdictCaseWorkflow:
         workflow.set_current_details(current_details(
             self._case.case_id, self._case.verdict.police_district, state))
 
-    def _with_held(self, change: StageChange) -> list[StageChange]:
-        """The stages held so far and this one, in order, to be recorded in one call."""
+    def _take_held(self) -> list[StageChange]:
+        """The stages entered and held so far, in order, to be recorded with the next one."""
         held, self._held = self._held, []
-        return [*held, change]
+        return held
 
     # -- the termination route (almenlejeloven §§ 85-90, udlejningsbekendtgørelsen § 28) --
     async def _follow_route(
